@@ -1,0 +1,88 @@
+// The HTTP surface: requests, responses and the route table, independent of Beast.
+//
+// Handlers run on the `net` executor: they must not block on a pipeline. Reading
+// a file for a response body is done by a BodySource pulled one chunk at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hearth::api {
+
+enum class Method : std::uint8_t { kInvalid = 0, kGet, kHead, kPost, kPut, kPatch, kDelete };
+
+// "GET", "HEAD", ...; "INVALID" for kInvalid.
+std::string_view to_string(Method method);
+
+struct Request {
+    Method method = Method::kInvalid;
+    std::string target;  // raw target, e.g. "/api/cameras/1/recordings?start=..."
+    std::string path;    // decoded path without the query
+    std::map<std::string, std::string> query;   // decoded query parameters (last one wins)
+    std::map<std::string, std::string> params;  // path parameters from the route pattern
+    std::map<std::string, std::string> headers; // lower-case names
+    std::string body;                           // bounded by ServerLimits::max_body_bytes
+    std::string remote_address;
+    std::string request_id;  // short random id, echoed in errors and logs
+
+    std::optional<std::string_view> header(std::string_view lower_name) const;
+};
+
+// Pulls a response body in chunks. next() returns an empty vector at the end;
+// an error mid-stream ends the response (the connection is closed).
+class BodySource {
+public:
+    virtual ~BodySource() = default;
+    virtual std::optional<std::uint64_t> size() const = 0;  // known length, if any
+    virtual std::vector<std::uint8_t> next() = 0;
+};
+
+struct Response {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+    std::string body;                      // used when `stream` is null
+    std::unique_ptr<BodySource> stream;    // streamed body (chunked unless size() is known)
+
+    static Response json(int status, std::string body);
+    // {"error": message, "request_id": id} plus any extra JSON fields in `extra`.
+    static Response error(int status, std::string_view message, const Request& req,
+                          std::string_view extra_json_fields = {});
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+// Routes like "/api/cameras/{id}/recordings". A segment in braces matches one
+// non-empty path segment and is passed in Request::params.
+// Thread: add() on the control thread before the server starts; route() is const and is
+// called from every net thread at once.
+class Router {
+public:
+    void add(Method method, std::string pattern, Handler handler);
+    // Finds the handler; fills req.params. 404 / 405 responses are built by the server.
+    // Where several patterns match, literal segments beat {params}, leftmost first. A HEAD
+    // request without a HEAD route is given the GET handler (req.method stays kHead; the
+    // server drops the body).
+    enum class Match : std::uint8_t { kInvalid = 0, kFound, kNoPath, kWrongMethod };
+    Match route(Request& req, const Handler** handler) const;
+
+    // Methods that some route accepts for this decoded path, sorted (HEAD implied by GET);
+    // empty when no pattern matches. Feeds the Allow header of a 405.
+    std::vector<Method> allowed_methods(std::string_view path) const;
+
+private:
+    struct Route {
+        Method method;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+}  // namespace hearth::api

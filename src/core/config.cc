@@ -1,0 +1,156 @@
+#include "core/config.h"
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace hearth::core {
+namespace {
+
+struct Setting {
+    std::string_view key;
+    std::string_view type;  // as shown to people
+    std::string_view default_text;
+    std::string_view meaning;
+    // Applies the node to the config; returns what was expected on failure.
+    std::function<Result<void>(const toml::node&, Config&)> apply;
+};
+
+Error expected(std::string_view what) {
+    return make_error(ErrorCode::kInvalidArgument, "expected " + std::string(what));
+}
+
+const Setting kSettings[] = {
+    {"listen", "string", "\"127.0.0.1:8080\"",
+     "Address and port of the HTTP API, HOST:PORT or [IPv6]:PORT; port 0 picks a free port. "
+     "Until accounts exist, keep it on a loopback address.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto s = n.value<std::string>();
+         if (!s) {
+             return expected("a string like \"127.0.0.1:8080\"");
+         }
+         auto a = parse_listen_address(*s);
+         if (!a) {
+             return a.error();
+         }
+         c.listen = *a;
+         return {};
+     }},
+    {"data_dir", "string", "\"/var/lib/hearth\"",
+     "Directory for the database and recordings; created if missing.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto s = n.value<std::string>();
+         if (!s || s->empty()) {
+             return expected("a non-empty path string");
+         }
+         c.data_dir = *s;
+         return {};
+     }},
+    {"log_level", "string", "\"info\"", "One of trace, debug, info, warn, error.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto s = n.value<std::string>();
+         if (!s) {
+             return expected("one of \"trace\", \"debug\", \"info\", \"warn\", \"error\"");
+         }
+         auto l = parse_log_level(*s);
+         if (!l) {
+             return l.error();
+         }
+         c.log_level = *l;
+         return {};
+     }},
+};
+
+std::string where(std::string_view origin, const toml::source_region& src) {
+    std::ostringstream out;
+    out << origin << ":" << src.begin.line;
+    return out.str();
+}
+
+}  // namespace
+
+Result<LogLevel> parse_log_level(std::string_view text) {
+    if (text == "trace") return LogLevel::kTrace;
+    if (text == "debug") return LogLevel::kDebug;
+    if (text == "info") return LogLevel::kInfo;
+    if (text == "warn") return LogLevel::kWarn;
+    if (text == "error") return LogLevel::kError;
+    return make_error(ErrorCode::kInvalidArgument,
+                      "expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\"");
+}
+
+const char* to_string(LogLevel level) {
+    switch (level) {
+        case LogLevel::kTrace: return "trace";
+        case LogLevel::kDebug: return "debug";
+        case LogLevel::kInfo: return "info";
+        case LogLevel::kWarn: return "warn";
+        case LogLevel::kError: return "error";
+        case LogLevel::kInvalid: break;
+    }
+    return "invalid";
+}
+
+Result<Config> parse_config(std::string_view text, std::string_view origin) {
+    if (text.size() > kMaxConfigBytes) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          std::string(origin) + ": file is larger than " +
+                              std::to_string(kMaxConfigBytes) + " bytes");
+    }
+    toml::table table;
+    try {
+        table = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          where(origin, e.source()) + ": " + std::string(e.description()));
+    }
+    Config config;
+    for (const auto& [key, node] : table) {
+        const Setting* setting = nullptr;
+        for (const auto& s : kSettings) {
+            if (s.key == key.str()) {
+                setting = &s;
+            }
+        }
+        if (setting == nullptr) {
+            std::string known;
+            for (const auto& s : kSettings) {
+                known += (known.empty() ? "" : ", ") + std::string(s.key);
+            }
+            return make_error(ErrorCode::kInvalidArgument,
+                              where(origin, key.source()) + ": unknown key '" +
+                                  std::string(key.str()) + "' (known keys: " + known + ")");
+        }
+        auto applied = setting->apply(node, config);
+        if (!applied) {
+            return make_error(ErrorCode::kInvalidArgument,
+                              where(origin, node.source()) + ": key '" + std::string(key.str()) +
+                                  "': " + applied.error().message);
+        }
+    }
+    return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return make_error(ErrorCode::kNotFound, path.string() + ": cannot open config file");
+    }
+    std::string text(kMaxConfigBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return parse_config(text, path.string());
+}
+
+std::string config_reference() {
+    std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
+    for (const auto& s : kSettings) {
+        out += "| `" + std::string(s.key) + "` | " + std::string(s.type) + " | `" +
+               std::string(s.default_text) + "` | " + std::string(s.meaning) + " |\n";
+    }
+    return out;
+}
+
+}  // namespace hearth::core

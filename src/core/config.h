@@ -1,0 +1,42 @@
+// The bootstrap configuration: only what is needed before the database opens.
+//
+// Everything a household manages (cameras, users, retention) lives in SQLite.
+// One table of settings (kSettings in config.cc) drives parsing, defaults,
+// validation and the generated reference (`hearth config reference`).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/address.h"
+#include "core/result.h"
+
+namespace hearth::core {
+
+enum class LogLevel : int { kInvalid = 0, kTrace, kDebug, kInfo, kWarn, kError };
+
+struct Config {
+    ListenAddress listen{"127.0.0.1", 8080};
+    std::filesystem::path data_dir = "/var/lib/hearth";
+    LogLevel log_level = LogLevel::kInfo;
+};
+
+// Files larger than this are refused before parsing: a config is a few lines.
+inline constexpr std::size_t kMaxConfigBytes = 64 * 1024;
+
+// Parses TOML text. `origin` names the file in errors ("hearth.toml:3: ...").
+// Errors: kInvalidArgument with file, line, key and what was expected; unknown
+// keys are errors, never ignored.
+Result<Config> parse_config(std::string_view text, std::string_view origin);
+
+// Reads and parses a file. Errors: kNotFound, kInvalidArgument as above.
+Result<Config> load_config(const std::filesystem::path& path);
+
+// Markdown table of every setting: name, type, default, meaning.
+std::string config_reference();
+
+Result<LogLevel> parse_log_level(std::string_view text);
+const char* to_string(LogLevel level);
+
+}  // namespace hearth::core

@@ -1,0 +1,399 @@
+#include "media/recorder.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+
+#include "media/fmp4_reader.h"
+#include "media/fmp4_writer.h"
+
+namespace hearth::media {
+namespace {
+
+std::string day_folder(core::WallMicros us) {
+    const std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+bool write_all(int fd, const std::uint8_t* data, std::size_t size, int* err) {
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            *err = errno;
+            return false;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+}  // namespace
+
+Recorder::Recorder(core::CameraId camera, store::Index& index, std::filesystem::path data_dir,
+                   const core::Clock& clock, RecorderOptions options, EventCallback events)
+    : camera_(camera),
+      index_(index),
+      data_dir_(std::move(data_dir)),
+      clock_(clock),
+      options_(options),
+      events_(std::move(events)) {}
+
+Recorder::~Recorder() { stop(); }
+
+void Recorder::start() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = false;
+    }
+    writer_ = std::thread([this] { run(); });
+}
+
+void Recorder::stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) {
+        writer_.join();
+    }
+}
+
+void Recorder::on_tracks(const std::vector<TrackInfo>& tracks) noexcept {
+    {
+        std::lock_guard lock(mu_);
+        queue_.emplace_back(tracks);
+        dropping_ = false;
+        queue_video_track_ = -1;
+        for (std::size_t i = 0; i < tracks.size(); ++i) {
+            if (is_video(tracks[i].codec)) {
+                queue_video_track_ = static_cast<int>(i);
+                break;
+            }
+        }
+    }
+    cv_.notify_one();
+}
+
+void Recorder::on_sample(const EncodedSample& sample) noexcept {
+    {
+        std::lock_guard lock(mu_);
+        // A slow disk must never grow memory without bound: drop, then resume at a keyframe.
+        const bool video_key = sample.keyframe && sample.track == queue_video_track_;
+        if (dropping_ && !video_key) {
+            stats_.dropped_samples++;
+            return;
+        }
+        if (queue_.size() >= options_.queue_capacity) {
+            dropping_ = true;
+            stats_.dropped_samples++;
+            return;
+        }
+        dropping_ = false;
+        queue_.emplace_back(sample);
+    }
+    cv_.notify_one();
+}
+
+void Recorder::on_state(SourceState state, const std::string& detail) noexcept {
+    {
+        std::lock_guard lock(mu_);
+        queue_.emplace_back(StateChange{state, detail});
+    }
+    cv_.notify_one();
+}
+
+void Recorder::run() {
+    for (;;) {
+        std::deque<Item> batch;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty() && stopping_) {
+                break;
+            }
+            batch.swap(queue_);
+        }
+        for (auto& item : batch) {
+            if (auto* tracks = std::get_if<std::vector<TrackInfo>>(&item)) {
+                handle_tracks(std::move(*tracks));
+            } else if (auto* sample = std::get_if<EncodedSample>(&item)) {
+                handle_sample(std::move(*sample));
+            } else {
+                const auto& change = std::get<StateChange>(item);
+                if (change.state == SourceState::kOnline) {
+                    stats_.online = true;
+                    offline_reported_ = false;
+                    emit("camera.online", change.detail);
+                } else if (change.state == SourceState::kOffline) {
+                    // Whatever is pending still goes to disk; the next connection starts a new file.
+                    flush_fragment();
+                    close_segment();
+                    // Once per outage: retries while offline are not news.
+                    if (stats_.online.exchange(false) || !offline_reported_) {
+                        emit("camera.offline", change.detail);
+                    }
+                    offline_reported_ = true;
+                }
+            }
+        }
+    }
+    flush_fragment();
+    close_segment();
+}
+
+void Recorder::handle_tracks(std::vector<TrackInfo> tracks) {
+    flush_fragment();
+    close_segment();
+    tracks_ = std::move(tracks);
+    video_track_ = -1;
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+        if (is_video(tracks_[i].codec) && video_track_ < 0) {
+            video_track_ = static_cast<int>(i);
+        }
+    }
+    last_dts_.assign(tracks_.size(), -1);
+    anchor_source_us_ = -1;
+    sequence_ = 0;
+}
+
+void Recorder::handle_sample(EncodedSample s) {
+    if (s.track < 0 || s.track >= static_cast<int>(tracks_.size()) || !s.data) {
+        return;
+    }
+    // Map the source's running time onto the wall clock, anchored at the first sample.
+    if (anchor_source_us_ < 0) {
+        anchor_source_us_ = s.dts_us;
+        anchor_wall_us_ = clock_.now_us();
+    }
+    const std::int64_t offset = anchor_wall_us_ - anchor_source_us_;
+    s.dts_us += offset;
+    s.pts_us += offset;
+    auto& last = last_dts_[s.track];
+    if (s.dts_us <= last) {
+        const auto bump = last + 1 - s.dts_us;  // decode time must grow within a track
+        s.dts_us += bump;
+        s.pts_us += bump;
+    }
+    last = s.dts_us;
+
+    const bool is_video_sample = s.track == video_track_;
+    if (is_video_sample || video_track_ < 0) {
+        const std::int64_t pending_us =
+            pending_.empty() ? 0 : s.dts_us - pending_.front().dts_us;
+        const bool key = s.keyframe;
+        if ((key && pending_us >= options_.fragment_target.count()) ||
+            pending_us >= options_.fragment_max.count()) {
+            flush_fragment();
+            if (key && fd_ >= 0 &&
+                s.dts_us - segment_start_us_ >= options_.segment_target.count()) {
+                close_segment();
+            }
+        }
+        if (fd_ < 0 && pending_.empty()) {
+            // A file starts with a keyframe; after an error wait before trying again.
+            if (!key) {
+                return;
+            }
+            if (failed_at_us_ != 0 &&
+                clock_.now_us() - failed_at_us_ <
+                    std::chrono::duration_cast<std::chrono::microseconds>(
+                        options_.retry_after_error)
+                        .count()) {
+                return;
+            }
+            if (!open_segment(s.dts_us)) {
+                return;
+            }
+        }
+    } else if (fd_ < 0 && pending_.empty()) {
+        return;  // audio before the first video keyframe of a file has nothing to lean on
+    }
+    pending_.push_back(std::move(s));
+}
+
+void Recorder::flush_fragment() {
+    if (pending_.empty()) {
+        return;
+    }
+    std::vector<EncodedSample> samples;
+    samples.swap(pending_);
+    if (fd_ < 0) {
+        return;
+    }
+    fmp4::FragmentInfo info;
+    auto bytes = fmp4::build_fragment(++sequence_, tracks_, samples, &info);
+    if (!bytes) {
+        spdlog::error("camera={} cannot build fragment: {}", camera_.value(),
+                      bytes.error().message);
+        return;
+    }
+    int err = 0;
+    if (!write_all(fd_, bytes->data(), bytes->size(), &err)) {
+        // Leave the file as it was indexed: a torn fragment must not stay behind.
+        (void)::ftruncate(fd_, file_bytes_);
+        fail(std::string("cannot write recording: ") + std::strerror(err));
+        return;
+    }
+    store::Fragment f;
+    f.seq = sequence_;
+    f.start_us = info.start_us;
+    f.duration_us = info.duration_us;
+    f.offset = file_bytes_;
+    f.bytes = static_cast<std::int64_t>(info.size);
+    f.keyframe = info.starts_with_keyframe;
+    file_bytes_ += f.bytes;
+    if (auto r = index_.add_fragment(segment_, f); !r) {
+        fail("cannot index recording: " + r.error().message);
+        return;
+    }
+    stats_.fragments++;
+    stats_.bytes += f.bytes;
+    stats_.last_written_us = f.start_us + f.duration_us;
+    if (failed_at_us_ != 0) {
+        failed_at_us_ = 0;
+        emit("recording.resumed", "");
+    }
+}
+
+bool Recorder::open_segment(core::WallMicros start_us) {
+    auto init = fmp4::build_init_segment(tracks_);
+    if (!init) {
+        fail("cannot record this stream: " + init.error().message);
+        return false;
+    }
+    const std::string rel = "recordings/" + std::to_string(camera_.value()) + "/" +
+                            day_folder(start_us) + "/" + std::to_string(start_us) + ".mp4";
+    const auto path = data_dir_ / rel;
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fail(std::string("cannot create recording file: ") + std::strerror(errno));
+        return false;
+    }
+    int err = 0;
+    if (!write_all(fd, init->data(), init->size(), &err)) {
+        ::close(fd);
+        std::filesystem::remove(path, ec);
+        fail(std::string("cannot write recording: ") + std::strerror(err));
+        return false;
+    }
+    std::string codecs;
+    for (const auto& t : tracks_) {
+        codecs += (codecs.empty() ? "" : ",") + std::string(to_string(t.codec));
+    }
+    auto seg = index_.begin_segment(camera_, rel, start_us,
+                                    static_cast<std::int64_t>(init->size()), codecs);
+    if (!seg) {
+        ::close(fd);
+        std::filesystem::remove(path, ec);
+        fail("cannot index recording: " + seg.error().message);
+        return false;
+    }
+    fd_ = fd;
+    segment_ = *seg;
+    segment_start_us_ = start_us;
+    file_bytes_ = static_cast<std::int64_t>(init->size());
+    sequence_ = 0;
+    stats_.segments++;
+    return true;
+}
+
+void Recorder::close_segment() {
+    if (fd_ < 0) {
+        return;
+    }
+    ::fdatasync(fd_);
+    ::close(fd_);
+    fd_ = -1;
+    if (auto r = index_.finish_segment(segment_); !r) {
+        spdlog::warn("camera={} cannot close segment: {}", camera_.value(), r.error().message);
+    }
+}
+
+void Recorder::fail(const std::string& what) {
+    stats_.write_errors++;
+    if (failed_at_us_ == 0) {
+        // Log and report once per outage, not once per fragment.
+        spdlog::error("camera={} recording paused: {}", camera_.value(), what);
+        emit("recording.error", what);
+    }
+    failed_at_us_ = clock_.now_us();
+    pending_.clear();
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+        (void)index_.truncate_segment(segment_, file_bytes_);
+    }
+}
+
+void Recorder::emit(const std::string& kind, const std::string& detail) {
+    store::Event e;
+    e.camera = camera_;
+    e.kind = kind;
+    e.at_us = clock_.now_us();
+    e.detail = detail;
+    if (auto r = index_.add_event(e); !r) {
+        spdlog::debug("camera={} event {} not stored: {}", camera_.value(), kind,
+                      r.error().message);
+    }
+    if (events_) {
+        events_(e);
+    }
+}
+
+core::Result<std::vector<std::string>> recover_segments(store::Index& index,
+                                                        const std::filesystem::path& data_dir) {
+    HEARTH_ASSIGN_OR_RETURN(auto segments, index.incomplete_segments());
+    std::vector<std::string> report;
+    for (const auto& seg : segments) {
+        const auto path = data_dir / seg.path;
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(path, ec);
+        std::uint64_t valid = 0;
+        if (!ec) {
+            std::ifstream in(path, std::ios::binary);
+            std::vector<std::uint8_t> bytes(size);
+            in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+            bytes.resize(static_cast<std::size_t>(in.gcount()));
+            auto scanned = fmp4::scan_fragments(bytes, &valid);
+            if (!scanned) {
+                valid = 0;
+            }
+        }
+        // Keep what is both indexed and whole on disk; cut the rest from both.
+        HEARTH_TRY(index.truncate_segment(seg.id, static_cast<std::int64_t>(valid)));
+        auto frags = index.fragments(seg.id);
+        std::int64_t keep = 0;
+        if (frags && !frags->empty()) {
+            keep = frags->back().offset + frags->back().bytes;
+        }
+        if (keep == 0) {
+            std::filesystem::remove(path, ec);
+            report.push_back(seg.path + ": nothing playable, removed");
+        } else {
+            std::filesystem::resize_file(path, static_cast<std::uintmax_t>(keep), ec);
+            report.push_back(seg.path + ": kept " + std::to_string(frags->size()) +
+                             " fragments (" + std::to_string(keep) + " of " +
+                             std::to_string(ec ? 0 : size) + " bytes)");
+        }
+    }
+    return report;
+}
+
+}  // namespace hearth::media

@@ -1,0 +1,181 @@
+#include "media/rtsp_source.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace hearth::media {
+namespace {
+
+constexpr std::size_t kMaxUrlBytes = 2048;
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// Depayloader chain for an RTP encoding, ending in caps the recorder understands.
+const char* branch_for(const std::string& encoding) {
+    if (encoding == "H264") {
+        return "rtph264depay ! h264parse ! video/x-h264,stream-format=avc,alignment=au";
+    }
+    if (encoding == "H265") {
+        return "rtph265depay ! h265parse ! video/x-h265,stream-format=hvc1,alignment=au";
+    }
+    if (encoding == "MPEG4-GENERIC") {
+        return "rtpmp4gdepay ! aacparse ! audio/mpeg,stream-format=raw";
+    }
+    if (encoding == "MP4A-LATM") {
+        return "rtpmp4adepay ! aacparse ! audio/mpeg,stream-format=raw";
+    }
+    if (encoding == "OPUS" || encoding == "X-GST-OPUS-DRAFT-SPITTKA-00") {
+        return "rtpopusdepay ! opusparse";
+    }
+    if (encoding == "PCMU") {
+        return "rtppcmudepay";
+    }
+    if (encoding == "PCMA") {
+        return "rtppcmadepay";
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+core::Result<RtspOptions> parse_rtsp_url(std::string_view url) {
+    if (url.size() > kMaxUrlBytes) {
+        return core::make_error(core::ErrorCode::kInvalidArgument, "RTSP URL is too long");
+    }
+    const auto scheme_end = url.find("://");
+    const auto scheme = scheme_end == std::string_view::npos ? "" : url.substr(0, scheme_end);
+    if (scheme != "rtsp" && scheme != "rtsps") {
+        return core::make_error(core::ErrorCode::kInvalidArgument,
+                                "camera URL must start with rtsp:// or rtsps://");
+    }
+    RtspOptions o;
+    const auto rest = url.substr(scheme_end + 3);
+    const auto path_start = rest.find('/');
+    const auto authority = rest.substr(0, path_start);
+    const auto at = authority.rfind('@');
+    if (at != std::string_view::npos) {
+        const auto userinfo = authority.substr(0, at);
+        const auto colon = userinfo.find(':');
+        o.username = percent_decode(userinfo.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            o.password = percent_decode(userinfo.substr(colon + 1));
+        }
+        o.url = std::string(scheme) + "://" + std::string(rest.substr(at + 1));
+    } else {
+        o.url = std::string(url);
+    }
+    if (authority.substr(at == std::string_view::npos ? 0 : at + 1).empty()) {
+        return core::make_error(core::ErrorCode::kInvalidArgument, "camera URL has no host");
+    }
+    return o;
+}
+
+core::Status apply_rtsp_options(std::string_view text, RtspOptions& o) {
+    if (text.empty()) {
+        return {};
+    }
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object()) {
+        return core::make_error(core::ErrorCode::kInvalidArgument,
+                                "RTSP camera options must be a JSON object");
+    }
+    for (const auto& [key, value] : j.items()) {
+        if (key == "transport") {
+            const auto t = value.is_string() ? value.get<std::string>() : "";
+            if (t != "tcp" && t != "udp") {
+                return core::make_error(core::ErrorCode::kInvalidArgument,
+                                        "RTSP option 'transport' must be \"tcp\" or \"udp\"");
+            }
+            o.transport = t == "tcp" ? RtspTransport::kTcp : RtspTransport::kUdp;
+        } else if (key == "latency_ms") {
+            if (!value.is_number_integer() || value.get<int>() < 0 || value.get<int>() > 5000) {
+                return core::make_error(core::ErrorCode::kInvalidArgument,
+                                        "RTSP option 'latency_ms' must be 0..5000");
+            }
+            o.latency_ms = value.get<int>();
+        } else {
+            return core::make_error(core::ErrorCode::kInvalidArgument,
+                                    "unknown RTSP option '" + key.substr(0, 32) +
+                                        "' (known: transport, latency_ms)");
+        }
+    }
+    return {};
+}
+
+RtspSource::RtspSource(std::string name, RtspOptions options, BackoffPolicy backoff)
+    : GstSource(backoff), name_(std::move(name)), options_(std::move(options)) {}
+
+core::Result<gst::ElementPtr> RtspSource::build_pipeline() {
+    HEARTH_ASSIGN_OR_RETURN(auto pipeline, gst::parse_pipeline("rtspsrc name=src"));
+    auto src = gst::by_name(pipeline.get(), "src");
+    // Credentials go in properties, never in the URL that GStreamer may log.
+    g_object_set(src.get(), "location", options_.url.c_str(), "latency",
+                 static_cast<guint>(options_.latency_ms), "protocols",
+                 options_.transport == RtspTransport::kUdp ? 0x1 /*UDP*/ : 0x4 /*TCP*/,
+                 "tcp-timeout", static_cast<guint64>(10'000'000), "timeout",
+                 static_cast<guint64>(10'000'000), nullptr);
+    if (!options_.username.empty()) {
+        g_object_set(src.get(), "user-id", options_.username.c_str(), "user-pw",
+                     options_.password.c_str(), nullptr);
+    }
+    next_track_ = 0;
+    pipeline_ = pipeline.get();
+    g_signal_connect(src.get(), "pad-added", G_CALLBACK(&RtspSource::on_pad_added), this);
+    g_signal_connect(src.get(), "no-more-pads", G_CALLBACK(&RtspSource::on_no_more_pads), this);
+    return pipeline;
+}
+
+void RtspSource::on_pad_added(GstElement* /*src*/, GstPad* pad, gpointer data) noexcept {
+    auto* self = static_cast<RtspSource*>(data);
+    gst::CapsPtr caps(gst_pad_get_current_caps(pad));
+    if (!caps) {
+        caps.reset(gst_pad_query_caps(pad, nullptr));
+    }
+    const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
+    const char* enc = gst_structure_get_string(s, "encoding-name");
+    const std::string encoding = enc ? enc : "";
+    const char* chain = branch_for(encoding);
+    if (chain == nullptr) {
+        spdlog::warn("source={} stream with encoding '{}' is not supported; ignored",
+                     self->describe(), encoding.substr(0, 32));
+        return;
+    }
+    GError* error = nullptr;
+    const std::string desc = std::string(chain) + " ! appsink name=sink";
+    GstElement* bin = gst_parse_bin_from_description(desc.c_str(), TRUE, &error);
+    if (error != nullptr) {
+        spdlog::error("source={} cannot build branch for {}: {}", self->describe(), encoding,
+                      error->message);
+        g_error_free(error);
+        return;
+    }
+    const int track = self->next_track_++;
+    auto sink = gst::by_name(bin, "sink");
+    self->attach_appsink(sink.get(), track);
+    gst_bin_add(GST_BIN(self->pipeline_), bin);
+    gst::PadPtr sinkpad(gst_element_get_static_pad(bin, "sink"));
+    if (gst_pad_link(pad, sinkpad.get()) != GST_PAD_LINK_OK) {
+        spdlog::error("source={} cannot link {} stream", self->describe(), encoding);
+    }
+    gst_element_sync_state_with_parent(bin);
+}
+
+void RtspSource::on_no_more_pads(GstElement* /*src*/, gpointer data) noexcept {
+    auto* self = static_cast<RtspSource*>(data);
+    self->set_expected_tracks(self->next_track_.load());
+}
+
+}  // namespace hearth::media

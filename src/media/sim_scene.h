@@ -1,0 +1,70 @@
+// The simulated camera's scene: a panorama larger than the visible frame with
+// moving objects, a person-like figure on a known script, a burnt-in wall clock
+// with milliseconds, and a tone with a periodic sound event.
+//
+// Drawn by hand into I420 buffers because it is cheap (a row copy per line plus a
+// few shapes, about 1% of a core at 720p15) and deterministic: tests know from the
+// script when a person is in view, and PTZ later pans a window over the panorama.
+//
+// Thread: one SimScene per producing thread; not shared.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace hearth::media {
+
+struct SimSceneOptions {
+    int width = 1280;
+    int height = 720;
+    int fps = 15;
+    int sample_rate = 48000;
+    std::uint32_t seed = 1;  // different cameras draw different scenes
+};
+
+// The view window over the panorama, in panorama pixels (PTZ moves it later).
+struct SimView {
+    int x = 0;
+    int y = 0;
+    int width = 0;   // == output width at zoom 1
+    int height = 0;
+};
+
+class SimScene {
+public:
+    explicit SimScene(const SimSceneOptions& options);
+
+    int panorama_width() const { return pano_w_; }
+    int panorama_height() const { return pano_h_; }
+    SimView view() const { return view_; }
+    void set_view(const SimView& view);  // clamped to the panorama
+
+    // Draws the frame for `scene_ms` (time since the scene started) with the wall
+    // clock `wall_ms` (ms since the Unix epoch) burnt in, into an I420 buffer of
+    // width*height*3/2 bytes.
+    void render_video(std::int64_t scene_ms, std::int64_t wall_ms, std::span<std::uint8_t> i420);
+    std::size_t frame_bytes() const;
+
+    // Fills mono S16 samples starting at sample index `first_sample`: a quiet
+    // 440 Hz tone, and every 10 s a 300 ms loud chirp (the periodic sound event).
+    void render_audio(std::int64_t first_sample, std::span<std::int16_t> out) const;
+
+    // The scene script: whether the person-like figure is in the panorama at
+    // `scene_ms` (enters every 40 s, walks for 12 s), for detection tests.
+    static bool person_present(std::int64_t scene_ms);
+    static bool sound_event(std::int64_t scene_ms);
+
+private:
+    void draw_rect(std::span<std::uint8_t> f, int x, int y, int w, int h, std::uint8_t Y,
+                   std::uint8_t U, std::uint8_t V);
+    void draw_clock(std::span<std::uint8_t> f, std::int64_t wall_ms);
+
+    SimSceneOptions opt_;
+    int pano_w_;
+    int pano_h_;
+    SimView view_;
+    std::vector<std::uint8_t> pano_;  // I420 panorama
+};
+
+}  // namespace hearth::media

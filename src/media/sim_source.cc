@@ -1,0 +1,196 @@
+#include "media/sim_source.h"
+
+#include <gst/app/gstappsrc.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace hearth::media {
+
+core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
+    SimCameraOptions o;
+    if (text.empty()) {
+        return o;
+    }
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) {
+        return core::make_error(core::ErrorCode::kInvalidArgument,
+                                "sim camera options must be a JSON object");
+    }
+    auto int_in = [&](const char* key, int lo, int hi, int& out) -> core::Status {
+        if (!j.contains(key)) {
+            return {};
+        }
+        if (!j[key].is_number_integer() || j[key].get<long long>() < lo ||
+            j[key].get<long long>() > hi) {
+            return core::make_error(core::ErrorCode::kInvalidArgument,
+                                    std::string("sim option '") + key + "' must be an integer from " +
+                                        std::to_string(lo) + " to " + std::to_string(hi));
+        }
+        out = j[key].get<int>();
+        return {};
+    };
+    for (const auto& [key, value] : j.items()) {
+        if (key != "width" && key != "height" && key != "fps" && key != "kbps" &&
+            key != "audio" && key != "seed") {
+            return core::make_error(core::ErrorCode::kInvalidArgument,
+                                    "unknown sim option '" + key.substr(0, 32) +
+                                        "' (known: width, height, fps, kbps, audio, seed)");
+        }
+    }
+    HEARTH_TRY(int_in("width", 160, 3840, o.scene.width));
+    HEARTH_TRY(int_in("height", 120, 2160, o.scene.height));
+    HEARTH_TRY(int_in("fps", 1, 60, o.scene.fps));
+    HEARTH_TRY(int_in("kbps", 100, 50000, o.video_kbps));
+    int seed = static_cast<int>(o.scene.seed);
+    HEARTH_TRY(int_in("seed", 0, 1 << 30, seed));
+    o.scene.seed = static_cast<std::uint32_t>(seed);
+    o.scene.width &= ~15;  // encoder-friendly sizes
+    o.scene.height &= ~7;
+    if (j.contains("audio")) {
+        if (!j["audio"].is_boolean()) {
+            return core::make_error(core::ErrorCode::kInvalidArgument,
+                                    "sim option 'audio' must be true or false");
+        }
+        o.audio = j["audio"].get<bool>();
+    }
+    return o;
+}
+
+std::string sim_pipeline_description(const SimCameraOptions& o, const std::string& video_tail,
+                                     const std::string& audio_tail) {
+    const auto& s = o.scene;
+    std::string d =
+        "appsrc name=vsrc is-live=true format=time block=false max-bytes=20000000 "
+        "caps=video/x-raw,format=I420,width=" + std::to_string(s.width) +
+        ",height=" + std::to_string(s.height) + ",framerate=" + std::to_string(s.fps) +
+        "/1 ! queue max-size-buffers=4 leaky=downstream ! "
+        "x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=" +
+        std::to_string(s.fps) + " bitrate=" + std::to_string(o.video_kbps) +
+        " ! video/x-h264,profile=constrained-baseline ! h264parse ! " + video_tail;
+    if (o.audio) {
+        d += " appsrc name=asrc is-live=true format=time block=false "
+             "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,rate=" +
+             std::to_string(s.sample_rate) +
+             " ! queue max-size-buffers=20 leaky=downstream ! avenc_aac bitrate=64000 ! aacparse ! " +
+             audio_tail;
+    }
+    return d;
+}
+
+SimProducer::SimProducer(const SimCameraOptions& options, GstElement* video_src,
+                         GstElement* audio_src)
+    : options_(options),
+      vsrc_(GST_ELEMENT(gst_object_ref(video_src))),
+      asrc_(audio_src ? GST_ELEMENT(gst_object_ref(audio_src)) : nullptr),
+      scene_(options.scene) {}
+
+SimProducer::~SimProducer() { stop(); }
+
+void SimProducer::start() {
+    stop_ = false;
+    thread_ = std::thread([this] { run(); });
+}
+
+void SimProducer::stop() {
+    stop_ = true;
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void SimProducer::set_view(const SimView& view) {
+    std::lock_guard lock(scene_mu_);
+    scene_.set_view(view);
+}
+
+SimView SimProducer::view() const {
+    std::lock_guard lock(scene_mu_);
+    return scene_.view();
+}
+
+void SimProducer::run() {
+    using clock = std::chrono::steady_clock;
+    const auto& s = options_.scene;
+    const std::int64_t frame_ns = 1'000'000'000LL / s.fps;
+    const int audio_chunk = s.sample_rate / 50;  // 20 ms
+    const std::int64_t audio_chunk_ns = 20'000'000;
+    const auto t0 = clock::now();
+    std::int64_t frame = 0, audio_index = 0;
+    while (!stop_) {
+        const std::int64_t video_at = frame * frame_ns;
+        const std::int64_t audio_at = audio_index * audio_chunk_ns;
+        const bool video_next = !asrc_ || video_at <= audio_at;
+        const std::int64_t at = video_next ? video_at : audio_at;
+        std::this_thread::sleep_until(t0 + std::chrono::nanoseconds(at));
+        if (stop_) {
+            break;
+        }
+        if (video_next) {
+            const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+            GstBuffer* buf = gst_buffer_new_allocate(nullptr, scene_.frame_bytes(), nullptr);
+            GstMapInfo map;
+            gst_buffer_map(buf, &map, GST_MAP_WRITE);
+            {
+                std::lock_guard lock(scene_mu_);
+                scene_.render_video(at / 1'000'000, wall_ms, {map.data, map.size});
+            }
+            gst_buffer_unmap(buf, &map);
+            GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(at);
+            GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(frame_ns);
+            if (gst_app_src_push_buffer(GST_APP_SRC(vsrc_.get()), buf) != GST_FLOW_OK) {
+                break;
+            }
+            ++frame;
+        } else {
+            GstBuffer* buf = gst_buffer_new_allocate(nullptr, audio_chunk * 2, nullptr);
+            GstMapInfo map;
+            gst_buffer_map(buf, &map, GST_MAP_WRITE);
+            scene_.render_audio(audio_index * audio_chunk,
+                                {reinterpret_cast<std::int16_t*>(map.data),
+                                 static_cast<std::size_t>(audio_chunk)});
+            gst_buffer_unmap(buf, &map);
+            GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(at);
+            GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(audio_chunk_ns);
+            if (gst_app_src_push_buffer(GST_APP_SRC(asrc_.get()), buf) != GST_FLOW_OK) {
+                break;
+            }
+            ++audio_index;
+        }
+    }
+}
+
+SimSource::SimSource(std::string name, SimCameraOptions options)
+    : name_(std::move(name)), options_(options) {}
+
+core::Result<gst::ElementPtr> SimSource::build_pipeline() {
+    HEARTH_ASSIGN_OR_RETURN(
+        auto pipeline,
+        gst::parse_pipeline(sim_pipeline_description(
+            options_, "video/x-h264,stream-format=avc,alignment=au ! appsink name=vsink",
+            "audio/mpeg,stream-format=raw ! appsink name=asink")));
+    attach_appsink(gst::by_name(pipeline.get(), "vsink").get(), 0);
+    if (options_.audio) {
+        attach_appsink(gst::by_name(pipeline.get(), "asink").get(), 1);
+    }
+    set_expected_tracks(options_.audio ? 2 : 1);
+    return pipeline;
+}
+
+void SimSource::on_playing(GstElement* pipeline) {
+    auto vsrc = gst::by_name(pipeline, "vsrc");
+    auto asrc = options_.audio ? gst::by_name(pipeline, "asrc") : gst::ElementPtr();
+    producer_ = std::make_unique<SimProducer>(options_, vsrc.get(), asrc.get());
+    producer_->start();
+}
+
+void SimSource::on_teardown() {
+    if (producer_) {
+        producer_->stop();
+        producer_.reset();
+    }
+}
+
+}  // namespace hearth::media

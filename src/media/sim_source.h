@@ -1,0 +1,73 @@
+// The simulated camera: the SimScene rendered in real time, encoded to H.264 +
+// AAC by GStreamer. Used by `hearth demo`, by `hearth simcam` over RTSP, and by
+// every integration test.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "media/gst_source.h"
+#include "media/sim_scene.h"
+
+namespace hearth::media {
+
+struct SimCameraOptions {
+    SimSceneOptions scene;
+    int video_kbps = 1500;
+    bool audio = true;
+};
+
+// Parses the JSON options stored with a sim camera ({"width":1280,"height":720,
+// "fps":15,"kbps":1500,"audio":true,"seed":1}). Errors: kInvalidArgument naming the key.
+core::Result<SimCameraOptions> parse_sim_options(std::string_view json);
+
+// gst-launch text of the encoding branches fed by appsrc "vsrc" (and "asrc"),
+// ending in `video_tail` / `audio_tail` (e.g. "appsink name=vsink" or an RTP payloader).
+std::string sim_pipeline_description(const SimCameraOptions& options,
+                                     const std::string& video_tail,
+                                     const std::string& audio_tail);
+
+// Pushes rendered frames and audio into the appsrcs at the real rate.
+// Thread: start/stop from one thread; renders on its own thread.
+class SimProducer {
+public:
+    SimProducer(const SimCameraOptions& options, GstElement* video_src, GstElement* audio_src);
+    ~SimProducer();
+    void start();
+    void stop();
+    void set_view(const SimView& view);  // thread-safe
+    SimView view() const;
+
+private:
+    void run();
+
+    SimCameraOptions options_;
+    gst::ElementPtr vsrc_;
+    gst::ElementPtr asrc_;
+    mutable std::mutex scene_mu_;
+    SimScene scene_;  // GUARDED_BY(scene_mu_)
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+class SimSource final : public GstSource {
+public:
+    SimSource(std::string name, SimCameraOptions options);
+    ~SimSource() override { stop(); }
+    std::string describe() const override { return "sim:" + name_; }
+
+protected:
+    core::Result<gst::ElementPtr> build_pipeline() override;
+    void on_playing(GstElement* pipeline) override;
+    void on_teardown() override;
+
+private:
+    std::string name_;
+    SimCameraOptions options_;
+    std::unique_ptr<SimProducer> producer_;
+    gst::ElementPtr pipeline_;  // borrowed for the producer while playing
+};
+
+}  // namespace hearth::media

@@ -1,0 +1,150 @@
+// The index: cameras, recorded segments and their fragments, and events, in one
+// SQLite file (WAL). Segment files are written first and indexed after, so a
+// crash loses at most the fragment in flight and never corrupts the index.
+//
+// Thread-safety: every method is safe to call from any thread (one connection
+// behind a mutex; SQLite has one writer anyway and these statements are short).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/result.h"
+#include "store/sqlite.h"
+
+namespace hearth::store {
+
+enum class CameraKind : std::uint8_t { kInvalid = 0, kSim, kRtsp, kV4l2 };
+const char* to_string(CameraKind kind);
+core::Result<CameraKind> parse_camera_kind(std::string_view text);
+
+struct Camera {
+    core::CameraId id;
+    std::string name;
+    CameraKind kind = CameraKind::kInvalid;
+    // rtsp: the URL without credentials; v4l2: the device path; sim: empty.
+    std::string url;
+    std::string username;
+    std::string password;  // TODO(issue 6): sealed under the hub key; never logged or returned
+    std::string options;   // JSON object of kind-specific options (transport, size, fps, ...)
+    bool enabled = true;
+};
+
+struct Segment {
+    core::SegmentId id;
+    core::CameraId camera;
+    std::string path;  // relative to the data directory
+    core::WallMicros start_us = 0;
+    core::WallMicros end_us = 0;
+    std::int64_t bytes = 0;       // indexed bytes: init segment + complete fragments
+    std::int64_t init_bytes = 0;  // ftyp + moov at the start of the file
+    std::string codecs;           // e.g. "h264,aac"
+    bool complete = false;        // closed normally (not cut by a crash)
+    core::WallMicros pinned_until_us = 0;
+};
+
+struct Fragment {
+    std::int64_t seq = 0;
+    core::WallMicros start_us = 0;
+    std::int64_t duration_us = 0;
+    std::int64_t offset = 0;  // byte offset of the moof in the segment file
+    std::int64_t bytes = 0;   // moof + mdat
+    bool keyframe = false;    // starts with a keyframe: playback may begin here
+};
+
+// A contiguous stretch of recording: segments whose ends touch within a gap tolerance.
+struct TimeRange {
+    core::WallMicros start_us = 0;
+    core::WallMicros end_us = 0;
+};
+
+// What playback needs to stream a time range: fragments in order, with their file.
+struct PlaybackPiece {
+    core::SegmentId segment;
+    std::string path;
+    std::int64_t init_bytes = 0;
+    Fragment fragment;
+};
+
+struct Event {
+    std::int64_t id = 0;
+    core::CameraId camera;  // invalid for hub-wide events
+    std::string kind;       // "camera.online", "camera.offline", "recording.error", ...
+    core::WallMicros at_us = 0;
+    std::string detail;
+};
+
+class Index {
+public:
+    static core::Result<std::unique_ptr<Index>> open(const std::filesystem::path& db_path);
+
+    // Cameras. Errors: kAlreadyExists for a duplicate name, kNotFound.
+    core::Result<core::CameraId> add_camera(const Camera& camera);
+    core::Result<std::vector<Camera>> list_cameras();
+    core::Result<Camera> get_camera(core::CameraId id);
+    core::Result<Camera> find_camera(std::string_view id_or_name);
+    // Removes the camera and its index rows; returns the segment paths to delete.
+    core::Result<std::vector<std::string>> remove_camera(core::CameraId id);
+
+    // Recording.
+    core::Result<core::SegmentId> begin_segment(core::CameraId camera, const std::string& path,
+                                                core::WallMicros start_us, std::int64_t init_bytes,
+                                                const std::string& codecs);
+    // Indexes one fragment already written to the file, and extends the segment.
+    core::Status add_fragment(core::SegmentId segment, const Fragment& fragment);
+    core::Status finish_segment(core::SegmentId segment);
+    core::Result<std::vector<Segment>> incomplete_segments();
+    // Keeps only fragments ending at or before `valid_bytes`; deletes an empty segment.
+    core::Status truncate_segment(core::SegmentId segment, std::int64_t valid_bytes);
+    core::Result<std::vector<Fragment>> fragments(core::SegmentId segment);
+
+    // Queries. Segments overlapping [from, to), oldest first, at most `limit`.
+    core::Result<std::vector<Segment>> segments(core::CameraId camera, core::WallMicros from_us,
+                                                core::WallMicros to_us, int limit = 10000);
+    // Contiguous ranges overlapping [from, to); gaps up to `max_gap_us` are bridged.
+    core::Result<std::vector<TimeRange>> ranges(core::CameraId camera, core::WallMicros from_us,
+                                                core::WallMicros to_us,
+                                                std::int64_t max_gap_us = 2'000'000);
+    // Fragments covering [from, to), starting at the keyframe fragment at or before `from`.
+    core::Result<std::vector<PlaybackPiece>> playback(core::CameraId camera, core::WallMicros from_us,
+                                                      core::WallMicros to_us);
+    // Nearest recorded ranges before and after `at` (for a helpful 404).
+    core::Result<std::vector<TimeRange>> nearest_ranges(core::CameraId camera,
+                                                        core::WallMicros at_us);
+
+    // Retention. Segments to delete, oldest first: older than `max_age_us`, then while
+    // the total indexed bytes exceed `max_bytes`; pinned segments are kept.
+    core::Result<std::vector<Segment>> retention_candidates(core::WallMicros now_us,
+                                                            std::int64_t max_age_us,
+                                                            std::int64_t max_bytes);
+    core::Status delete_segment(core::SegmentId segment);
+    core::Status pin(core::CameraId camera, core::WallMicros from_us, core::WallMicros to_us,
+                     core::WallMicros until_us);
+    core::Result<std::int64_t> total_bytes(std::optional<core::CameraId> camera = std::nullopt);
+
+    // Events.
+    core::Status add_event(const Event& event);
+    core::Result<std::vector<Event>> events(std::optional<core::CameraId> camera, int limit);
+
+    // Settings managed by the household (retention and such), as text.
+    core::Result<std::optional<std::string>> setting(std::string_view key);
+    core::Status set_setting(std::string_view key, std::string_view value);
+
+    int schema_version();
+
+private:
+    explicit Index(Database db) : db_(std::move(db)) {}
+    core::Status migrate();
+    core::Result<std::vector<Segment>> query_segments(Statement& stmt);
+
+    std::mutex mu_;
+    Database db_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace hearth::store

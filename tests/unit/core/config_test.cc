@@ -1,0 +1,98 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+namespace hearth::core {
+namespace {
+
+TEST(ConfigTest, EmptyFileGivesDefaults) {
+    auto c = parse_config("", "hearth.toml");
+    ASSERT_TRUE(c) << c.error().describe();
+    EXPECT_EQ(c->listen.host, "127.0.0.1");
+    EXPECT_EQ(c->listen.port, 8080);
+    EXPECT_EQ(c->log_level, LogLevel::kInfo);
+}
+
+TEST(ConfigTest, ReadsEveryKey) {
+    auto c = parse_config("listen = \"[::1]:0\"\ndata_dir = \"/tmp/x\"\nlog_level = \"debug\"\n",
+                          "hearth.toml");
+    ASSERT_TRUE(c) << c.error().describe();
+    EXPECT_EQ(c->listen.host, "::1");
+    EXPECT_EQ(c->listen.port, 0);
+    EXPECT_EQ(c->data_dir, "/tmp/x");
+    EXPECT_EQ(c->log_level, LogLevel::kDebug);
+}
+
+TEST(ConfigTest, UnknownKeyIsAnErrorNamingFileLineAndKey) {
+    auto c = parse_config("log_level = \"info\"\n\nlisten_port = 80\n", "/etc/hearth.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(c.error().message.find("/etc/hearth.toml:3"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("unknown key 'listen_port'"), std::string::npos);
+    EXPECT_NE(c.error().message.find("known keys: listen"), std::string::npos);
+}
+
+TEST(ConfigTest, WrongTypeSaysWhatWasExpected) {
+    auto c = parse_config("\nlisten = 8080\n", "a.toml");
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("a.toml:2"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("key 'listen'"), std::string::npos);
+    EXPECT_NE(c.error().message.find("expected"), std::string::npos);
+}
+
+TEST(ConfigTest, BadValuesAreRefused) {
+    EXPECT_FALSE(parse_config("listen = \"127.0.0.1\"", "a.toml"));
+    EXPECT_FALSE(parse_config("listen = \"127.0.0.1:99999\"", "a.toml"));
+    EXPECT_FALSE(parse_config("listen = \"::1:80\"", "a.toml"));
+    EXPECT_FALSE(parse_config("log_level = \"loud\"", "a.toml"));
+    EXPECT_FALSE(parse_config("data_dir = \"\"", "a.toml"));
+    EXPECT_FALSE(parse_config("[server]\nlisten = \"127.0.0.1:1\"", "a.toml"));
+}
+
+TEST(ConfigTest, SyntaxErrorNamesTheLine) {
+    auto c = parse_config("log_level = \"info\"\nlisten = \"unterminated\n", "b.toml");
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("b.toml:2"), std::string::npos) << c.error().message;
+}
+
+TEST(ConfigTest, OversizedFileIsRefusedBeforeParsing) {
+    std::string big(kMaxConfigBytes + 1, '#');
+    auto c = parse_config(big, "big.toml");
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("larger than"), std::string::npos);
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+    auto c = load_config("/nonexistent/hearth.toml");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, ErrorCode::kNotFound);
+}
+
+TEST(ConfigTest, ExampleFileParses) {
+    auto c = load_config(std::string(HEARTH_TEST_DATA_DIR) + "/../../config/hearth.example.toml");
+    ASSERT_TRUE(c) << c.error().describe();
+}
+
+TEST(ConfigTest, ReferenceListsEveryKey) {
+    const auto ref = config_reference();
+    for (const char* key : {"listen", "data_dir", "log_level"}) {
+        EXPECT_NE(ref.find(std::string("`") + key + "`"), std::string::npos) << key;
+    }
+}
+
+TEST(AddressTest, ParsesAndPrints) {
+    auto a = parse_listen_address("[::1]:8443");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->to_string(), "[::1]:8443");
+    EXPECT_TRUE(a->is_loopback());
+    auto b = parse_listen_address("0.0.0.0:80");
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(b->is_loopback());
+    EXPECT_FALSE(parse_listen_address(":80"));
+    EXPECT_FALSE(parse_listen_address("host:"));
+    EXPECT_FALSE(parse_listen_address("[::1]80"));
+    EXPECT_FALSE(parse_listen_address("h:-1"));
+}
+
+}  // namespace
+}  // namespace hearth::core

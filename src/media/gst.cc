@@ -96,7 +96,29 @@ core::Result<TrackInfo> track_from_caps(const GstCaps* caps) {
     return t;
 }
 
-EncodedSample sample_from_buffer(GstBuffer* buffer, int track, bool is_video_track) {
+namespace {
+
+std::int64_t running_time_us(const GstSegment* segment, GstClockTime t) {
+    if (!GST_CLOCK_TIME_IS_VALID(t)) {
+        return -1;
+    }
+    if (segment == nullptr || segment->format != GST_FORMAT_TIME) {
+        return static_cast<std::int64_t>(t / 1000);
+    }
+    guint64 running = 0;
+    const int sign = gst_segment_to_running_time_full(segment, GST_FORMAT_TIME, t, &running);
+    if (sign == 0) {
+        return -1;
+    }
+    const auto us = static_cast<std::int64_t>(running / 1000);
+    return sign > 0 ? us : -us;
+}
+
+}  // namespace
+
+EncodedSample sample_from_gst(GstSample* sample, int track, bool is_video_track) {
+    GstBuffer* buffer = gst_sample_get_buffer(sample);
+    const GstSegment* segment = gst_sample_get_segment(sample);
     EncodedSample out;
     out.track = track;
     GstMapInfo map;
@@ -106,11 +128,11 @@ EncodedSample sample_from_buffer(GstBuffer* buffer, int track, bool is_video_tra
     } else {
         out.data = std::make_shared<const std::vector<std::uint8_t>>();
     }
-    const GstClockTime pts = GST_BUFFER_PTS(buffer);
-    const GstClockTime dts = GST_BUFFER_DTS(buffer);
-    out.pts_us = GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<std::int64_t>(pts / 1000) : -1;
-    out.dts_us = GST_CLOCK_TIME_IS_VALID(dts) ? static_cast<std::int64_t>(dts / 1000) : out.pts_us;
-    if (out.pts_us < 0) {
+    out.pts_us = running_time_us(segment, GST_BUFFER_PTS(buffer));
+    out.dts_us = GST_CLOCK_TIME_IS_VALID(GST_BUFFER_DTS(buffer))
+                     ? running_time_us(segment, GST_BUFFER_DTS(buffer))
+                     : out.pts_us;
+    if (!GST_CLOCK_TIME_IS_VALID(GST_BUFFER_PTS(buffer))) {
         out.pts_us = out.dts_us;
     }
     const GstClockTime dur = GST_BUFFER_DURATION(buffer);

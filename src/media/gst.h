@@ -51,8 +51,9 @@ ElementPtr by_name(GstElement* bin, const char* name);
 // audio/x-mulaw, audio/x-alaw). Errors: kInvalidArgument for anything else.
 core::Result<TrackInfo> track_from_caps(const GstCaps* caps);
 
-// Copies an encoded buffer into an EncodedSample for `track`.
-EncodedSample sample_from_buffer(GstBuffer* buffer, int track, bool is_video_track);
+// Copies an encoded sample into an EncodedSample for `track`, with timestamps as
+// running time (encoders shift buffer times by 1000 h; the segment undoes that).
+EncodedSample sample_from_gst(GstSample* sample, int track, bool is_video_track);
 
 // Describes the error in a bus message, without URLs (they may hold credentials).
 std::string describe_error_message(GstMessage* message);

@@ -109,7 +109,7 @@ void GstSource::handle_sample(int track, gst::SamplePtr sample) {
     const bool changed = infos_[track] && *infos_[track] != *info;
     infos_[track] = *info;
     const bool video = is_video(info->codec);
-    EncodedSample s = gst::sample_from_buffer(buffer, track, video);
+    EncodedSample s = gst::sample_from_gst(sample.get(), track, video);
     stats_.bytes += s.data->size();
     if (video) {
         stats_.frames++;

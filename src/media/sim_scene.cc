@@ -193,7 +193,7 @@ void SimScene::render_video(std::int64_t scene_ms, std::int64_t wall_ms,
     if (person_present(scene_ms)) {
         const double walk = static_cast<double>(scene_ms % kPersonPeriodMs) / kPersonWalkMs;
         const int px = view_.x - 60 + static_cast<int>(walk * (view_.width + 120));
-        const int feet = horizon + 260;
+        const int feet = horizon + 200;
         const int stride = static_cast<int>(std::sin(t * 6.0) * 14);
         draw_rect(f, to_view_x(px + 14), to_view_y(feet - 180), to_view_len(30), to_view_len(30),
                   190, 110, 150);  // head

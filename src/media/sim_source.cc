@@ -72,7 +72,7 @@ std::string sim_pipeline_description(const SimCameraOptions& o, const std::strin
         d += " appsrc name=asrc is-live=true format=time block=false "
              "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,rate=" +
              std::to_string(s.sample_rate) +
-             " ! queue max-size-buffers=20 leaky=downstream ! avenc_aac bitrate=64000 ! aacparse ! " +
+             " ! queue max-size-buffers=20 leaky=downstream ! audioconvert ! avenc_aac bitrate=64000 ! aacparse ! " +
              audio_tail;
     }
     return d;

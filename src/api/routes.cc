@@ -1,0 +1,343 @@
+#include "api/routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <map>
+#include <mutex>
+
+#include "api/playback.h"
+#include "core/time_text.h"
+
+namespace hearth::api {
+namespace {
+
+using nlohmann::json;
+
+json camera_json(const store::Camera& c, const CameraStatus* status) {
+    json j = {{"id", c.id.value()},
+              {"name", c.name},
+              {"kind", store::to_string(c.kind)},
+              {"enabled", c.enabled},
+              {"state", status ? status->state : (c.enabled ? "stopped" : "disabled")}};
+    if (c.kind != store::CameraKind::kSim) {
+        j["url"] = c.url;  // stored without credentials
+        j["has_credentials"] = !c.username.empty();
+    }
+    return j;
+}
+
+json range_json(const store::TimeRange& r) {
+    return {{"start", core::format_time(r.start_us)},
+            {"end", core::format_time(r.end_us)},
+            {"start_ms", r.start_us / 1000},
+            {"end_ms", r.end_us / 1000}};
+}
+
+// The camera named by {id} in the path, or a ready error response.
+std::variant<store::Camera, Response> camera_from(const HubContext& hub, const Request& req) {
+    const auto& text = req.params.at("id");
+    std::int64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+        return Response::error(400, "camera id must be a positive integer", req);
+    }
+    auto cam = hub.index->get_camera(core::CameraId(id));
+    if (!cam) {
+        return Response::error(404, "no such camera", req);
+    }
+    return *cam;
+}
+
+struct TimeWindow {
+    core::WallMicros start_us = 0;
+    core::WallMicros end_us = 0;
+};
+
+// ?start=&end= (RFC 3339 or Unix seconds). Defaults: the last `default_span_us` until now.
+std::variant<TimeWindow, Response> window_from(const HubContext& hub, const Request& req,
+                                               std::int64_t default_span_us,
+                                               std::int64_t max_span_us) {
+    TimeWindow w;
+    w.end_us = hub.clock->now_us();
+    w.start_us = w.end_us - default_span_us;
+    if (auto it = req.query.find("start"); it != req.query.end()) {
+        auto t = core::parse_time(it->second);
+        if (!t) {
+            return Response::error(400, "start: " + t.error().message, req);
+        }
+        w.start_us = *t;
+        if (req.query.find("end") == req.query.end()) {
+            w.end_us = std::min(w.start_us + default_span_us, hub.clock->now_us());
+        }
+    }
+    if (auto it = req.query.find("end"); it != req.query.end()) {
+        auto t = core::parse_time(it->second);
+        if (!t) {
+            return Response::error(400, "end: " + t.error().message, req);
+        }
+        w.end_us = *t;
+    }
+    if (w.end_us <= w.start_us) {
+        return Response::error(400, "end must be after start", req);
+    }
+    if (max_span_us > 0 && w.end_us - w.start_us > max_span_us) {
+        return Response::error(400, "range is longer than " +
+                                        std::to_string(max_span_us / 3'600'000'000) + " hours",
+                               req);
+    }
+    return w;
+}
+
+Response internal(const Request& req) {
+    return Response::error(500, "internal error", req);
+}
+
+Response playback(const HubContext& hub, const Request& req, bool download) {
+    auto cam = camera_from(hub, req);
+    if (auto* r = std::get_if<Response>(&cam)) {
+        return std::move(*r);
+    }
+    const auto& camera = std::get<store::Camera>(cam);
+    auto win = window_from(hub, req, 60'000'000, kMaxPlaybackRangeUs);
+    if (auto* r = std::get_if<Response>(&win)) {
+        return std::move(*r);
+    }
+    const auto w = std::get<TimeWindow>(win);
+    auto pieces = hub.index->playback(camera.id, w.start_us, w.end_us);
+    if (!pieces) {
+        return internal(req);
+    }
+    if (pieces->empty()) {
+        json nearest = json::array();
+        if (auto n = hub.index->nearest_ranges(camera.id, w.start_us)) {
+            for (const auto& r : *n) {
+                nearest.push_back(range_json(r));
+            }
+        }
+        return Response::error(404, "no recording of this camera in the requested range", req,
+                               "\"nearest\":" + nearest.dump());
+    }
+    auto body = PlaybackBody::open(hub.data_dir, std::move(*pieces));
+    if (!body) {
+        return Response::error(500, "recording cannot be read", req);
+    }
+    Response res;
+    res.content_type = "video/mp4";
+    res.headers.emplace_back("X-Hearth-Start", core::format_time((*body)->start_us()));
+    res.headers.emplace_back("Cache-Control", "no-store");
+    if (download) {
+        const auto name = camera.name + "-" + core::format_time(w.start_us) + ".mp4";
+        std::string safe;
+        for (char c : name) {
+            safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+        }
+        res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+    }
+    res.stream = std::move(*body);
+    return res;
+}
+
+std::string prometheus_label(std::string_view v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+        }
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+void add_routes(Router& router, const HubContext& hub) {
+    router.add(Method::kGet, "/healthz", [](const Request&) {
+        return Response::json(200, R"({"status":"ok"})");
+    });
+
+    router.add(Method::kGet, "/api/cameras", [hub](const Request& req) {
+        auto cams = hub.index->list_cameras();
+        if (!cams) {
+            return internal(req);
+        }
+        const auto statuses = hub.camera_status();
+        json out = json::array();
+        for (const auto& c : *cams) {
+            const CameraStatus* st = nullptr;
+            for (const auto& s : statuses) {
+                if (s.id == c.id) {
+                    st = &s;
+                }
+            }
+            out.push_back(camera_json(c, st));
+        }
+        return Response::json(200, json{{"cameras", out}}.dump());
+    });
+
+    router.add(Method::kGet, "/api/cameras/{id}", [hub](const Request& req) {
+        auto cam = camera_from(hub, req);
+        if (auto* r = std::get_if<Response>(&cam)) {
+            return std::move(*r);
+        }
+        const auto& c = std::get<store::Camera>(cam);
+        const auto statuses = hub.camera_status();
+        const CameraStatus* st = nullptr;
+        for (const auto& s : statuses) {
+            if (s.id == c.id) {
+                st = &s;
+            }
+        }
+        return Response::json(200, camera_json(c, st).dump());
+    });
+
+    router.add(Method::kGet, "/api/cameras/{id}/recordings", [hub](const Request& req) {
+        auto cam = camera_from(hub, req);
+        if (auto* r = std::get_if<Response>(&cam)) {
+            return std::move(*r);
+        }
+        const auto& c = std::get<store::Camera>(cam);
+        auto win = window_from(hub, req, 24LL * 3600 * 1'000'000, 31LL * 24 * 3600 * 1'000'000);
+        if (auto* r = std::get_if<Response>(&win)) {
+            return std::move(*r);
+        }
+        const auto w = std::get<TimeWindow>(win);
+        auto ranges = hub.index->ranges(c.id, w.start_us, w.end_us);
+        auto segments = hub.index->segments(c.id, w.start_us, w.end_us, 2000);
+        if (!ranges || !segments) {
+            return internal(req);
+        }
+        json r = json::array(), s = json::array();
+        for (const auto& x : *ranges) {
+            r.push_back(range_json(x));
+        }
+        for (const auto& x : *segments) {
+            auto j = range_json({x.start_us, x.end_us});
+            j["bytes"] = x.bytes;
+            j["codecs"] = x.codecs;
+            s.push_back(std::move(j));
+        }
+        return Response::json(200, json{{"camera", c.id.value()},
+                                        {"start", core::format_time(w.start_us)},
+                                        {"end", core::format_time(w.end_us)},
+                                        {"ranges", r},
+                                        {"segments", s},
+                                        {"segments_truncated", segments->size() >= 2000}}
+                                       .dump());
+    });
+
+    router.add(Method::kGet, "/api/cameras/{id}/stream",
+               [hub](const Request& req) { return playback(hub, req, false); });
+    router.add(Method::kGet, "/api/cameras/{id}/download",
+               [hub](const Request& req) { return playback(hub, req, true); });
+
+    router.add(Method::kGet, "/api/events", [hub](const Request& req) {
+        int limit = 100;
+        if (auto it = req.query.find("limit"); it != req.query.end()) {
+            const auto& t = it->second;
+            const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), limit);
+            if (ec != std::errc() || end != t.data() + t.size() || limit < 1 || limit > 1000) {
+                return Response::error(400, "limit must be 1..1000", req);
+            }
+        }
+        auto events = hub.index->events(std::nullopt, limit);
+        if (!events) {
+            return internal(req);
+        }
+        json out = json::array();
+        for (const auto& e : *events) {
+            json j = {{"id", e.id},
+                      {"kind", e.kind},
+                      {"at", core::format_time(e.at_us)},
+                      {"detail", e.detail}};
+            if (e.camera.valid()) {
+                j["camera"] = e.camera.value();
+            }
+            out.push_back(std::move(j));
+        }
+        return Response::json(200, json{{"events", out}}.dump());
+    });
+
+    router.add(Method::kGet, "/metrics", [hub](const Request& req) {
+        // Bitrate over the interval since the previous scrape (or since start).
+        static std::mutex mu;
+        static std::map<std::int64_t, std::pair<core::WallMicros, std::uint64_t>> previous;
+        auto cams = hub.index->list_cameras();
+        if (!cams) {
+            return internal(req);
+        }
+        const auto now = hub.clock->now_us();
+        std::map<std::int64_t, std::string> names;
+        for (const auto& c : *cams) {
+            names[c.id.value()] = prometheus_label(c.name);
+        }
+        std::string out;
+        auto family = [&out](const char* name, const char* type, const char* help) {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
+                   "\n";
+        };
+        const auto statuses = hub.camera_status();
+        auto each = [&](const char* name, const char* type, const char* help, auto value) {
+            family(name, type, help);
+            for (const auto& s : statuses) {
+                out += std::string(name) + "{camera=\"" + std::to_string(s.id.value()) +
+                       "\",name=\"" + names[s.id.value()] + "\"} " + value(s) + "\n";
+            }
+        };
+        auto num = [](auto v) { return std::to_string(v); };
+        each("hearth_camera_online", "gauge", "1 when the camera is delivering media.",
+             [&](const CameraStatus& s) { return num(s.state == "online" ? 1 : 0); });
+        each("hearth_camera_frames_total", "counter", "Video frames received from the camera.",
+             [&](const CameraStatus& s) { return num(s.frames); });
+        each("hearth_camera_received_bytes_total", "counter", "Media bytes received.",
+             [&](const CameraStatus& s) { return num(s.source_bytes); });
+        {
+            std::lock_guard lock(mu);
+            each("hearth_camera_bitrate_bits_per_second", "gauge",
+                 "Received bitrate since the previous scrape.", [&](const CameraStatus& s) {
+                     auto& [t, b] = previous[s.id.value()];
+                     double rate = 0;
+                     if (t != 0 && now > t && s.source_bytes >= b) {
+                         rate = double(s.source_bytes - b) * 8e6 / double(now - t);
+                     }
+                     t = now;
+                     b = s.source_bytes;
+                     return std::to_string(static_cast<std::int64_t>(rate));
+                 });
+        }
+        each("hearth_camera_reconnects_total", "counter", "Reconnections to the camera.",
+             [&](const CameraStatus& s) { return num(s.reconnects); });
+        each("hearth_recording_written_bytes_total", "counter", "Bytes written to recordings.",
+             [&](const CameraStatus& s) { return num(s.recorded_bytes); });
+        each("hearth_recording_fragments_total", "counter", "Fragments written and indexed.",
+             [&](const CameraStatus& s) { return num(s.fragments); });
+        each("hearth_recording_dropped_samples_total", "counter",
+             "Samples dropped because the disk could not keep up.",
+             [&](const CameraStatus& s) { return num(s.dropped_samples); });
+        each("hearth_recording_write_errors_total", "counter", "Failed writes (disk full, ...).",
+             [&](const CameraStatus& s) { return num(s.write_errors); });
+        each("hearth_recording_lag_seconds", "gauge",
+             "Seconds between now and the end of the last indexed fragment.",
+             [&](const CameraStatus& s) {
+                 if (s.last_written_us == 0) {
+                     return std::string("NaN");
+                 }
+                 return std::to_string(double(now - s.last_written_us) / 1e6);
+             });
+        each("hearth_recording_disk_bytes", "gauge", "Bytes of recordings on disk.",
+             [&](const CameraStatus& s) {
+                 auto b = hub.index->total_bytes(s.id);
+                 return num(b ? *b : 0);
+             });
+        Response res;
+        res.content_type = "text/plain; version=0.0.4";
+        res.body = std::move(out);
+        return res;
+    });
+}
+
+}  // namespace hearth::api

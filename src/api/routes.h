@@ -1,0 +1,44 @@
+// The hub's HTTP routes: health, metrics, cameras, recordings and playback.
+//
+// Until accounts exist (the secure-access issue), the hub binds to loopback only
+// and these routes are unauthenticated.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/http.h"
+#include "core/clock.h"
+#include "store/index.h"
+
+namespace hearth::api {
+
+// Live state of one camera, gathered by the app from its source and recorder.
+struct CameraStatus {
+    core::CameraId id;
+    std::string state;  // connecting, online, offline, stopped, disabled
+    std::uint64_t frames = 0;
+    std::uint64_t source_bytes = 0;
+    std::uint64_t reconnects = 0;
+    std::uint64_t recorded_bytes = 0;
+    std::uint64_t fragments = 0;
+    std::uint64_t dropped_samples = 0;
+    std::uint64_t write_errors = 0;
+    core::WallMicros last_written_us = 0;
+};
+
+struct HubContext {
+    store::Index* index = nullptr;
+    std::filesystem::path data_dir;
+    const core::Clock* clock = nullptr;
+    std::function<std::vector<CameraStatus>()> camera_status;  // thread-safe
+};
+
+// Longest range one playback or download request may cover.
+inline constexpr std::int64_t kMaxPlaybackRangeUs = 24LL * 3600 * 1'000'000;
+
+void add_routes(Router& router, const HubContext& hub);
+
+}  // namespace hearth::api

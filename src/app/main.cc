@@ -1,0 +1,385 @@
+// `hearth`: the hub, its camera management, and the fake IP camera.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include <csignal>
+
+#include "app/wiring.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "media/rtsp_source.h"
+#include "media/simcam.h"
+#include "store/index.h"
+
+namespace {
+
+using namespace hearth;
+
+constexpr const char* kIntro =
+    "Hearth: a home camera hub that records your cameras and keeps your home private.\n\n"
+    "Start here:\n"
+    "  hearth demo                      run on two simulated cameras in a fresh directory\n"
+    "  hearth serve --data-dir DIR      run the hub on the cameras stored in DIR\n"
+    "  hearth camera add NAME --kind rtsp --url rtsp://HOST/PATH --credentials-file FILE\n"
+    "  hearth camera list | remove NAME\n"
+    "  hearth simcam                    a fake IP camera (RTSP) for trying things out\n";
+
+struct Common {
+    std::string config_file;
+    std::string data_dir;
+    std::string listen;
+    std::string log_level;
+};
+
+void add_common(CLI::App* cmd, Common& c, bool with_listen) {
+    cmd->add_option("--config", c.config_file, "Bootstrap configuration file (TOML)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--data-dir", c.data_dir, "Directory for the database and recordings");
+    if (with_listen) {
+        cmd->add_option("--listen", c.listen,
+                        "HOST:PORT for the API; port 0 picks a free port (printed on start)");
+    }
+    cmd->add_option("--log-level", c.log_level, "trace, debug, info, warn or error");
+}
+
+// The config file first, then command-line overrides.
+core::Result<core::Config> resolve(const Common& c) {
+    core::Config config;
+    if (!c.config_file.empty()) {
+        HEARTH_ASSIGN_OR_RETURN(config, core::load_config(c.config_file));
+    }
+    if (!c.data_dir.empty()) {
+        config.data_dir = c.data_dir;
+    }
+    if (!c.listen.empty()) {
+        HEARTH_ASSIGN_OR_RETURN(config.listen, core::parse_listen_address(c.listen));
+    }
+    if (!c.log_level.empty()) {
+        HEARTH_ASSIGN_OR_RETURN(config.log_level, core::parse_log_level(c.log_level));
+    }
+    return config;
+}
+
+int fail(const core::Error& e) {
+    std::fprintf(stderr, "hearth: %s\n", e.message.c_str());
+    return e.code == core::ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+int serve(const core::Config& config) {
+    if (!config.listen.is_loopback()) {
+        // Accounts and TLS arrive with the secure-access work; until then the API is open.
+        return fail(core::make_error(core::ErrorCode::kInvalidArgument,
+                                     "refusing to listen on " + config.listen.to_string() +
+                                         ": until accounts exist, hearth serves only on a "
+                                         "loopback address (127.0.0.1 or [::1])"));
+    }
+    auto hub = app::Hub::start(config);
+    if (!hub) {
+        return fail(hub.error());
+    }
+    std::printf("data directory %s\n", config.data_dir.c_str());
+    std::printf("listening on http://%s/\n", (*hub)->bound().to_string().c_str());
+    std::fflush(stdout);
+    (*hub)->run_until_signal();
+    return 0;
+}
+
+core::Result<std::pair<std::string, std::string>> read_credentials(const std::string& file,
+                                                                   bool from_stdin) {
+    std::string line;
+    if (!file.empty()) {
+        std::ifstream in(file);
+        if (!in) {
+            return core::make_error(core::ErrorCode::kNotFound, "cannot read " + file);
+        }
+        std::getline(in, line);
+    } else if (from_stdin) {
+        std::getline(std::cin, line);
+    } else {
+        return std::pair<std::string, std::string>();
+    }
+    if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0 || line.size() > 512) {
+        return core::make_error(core::ErrorCode::kInvalidArgument,
+                                "credentials must be one line USER:PASSWORD");
+    }
+    return std::pair(line.substr(0, colon), line.substr(colon + 1));
+}
+
+core::Result<std::unique_ptr<store::Index>> open_index(const core::Config& config) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) {
+        return core::make_error(core::ErrorCode::kUnavailable,
+                                "cannot create " + config.data_dir.string() + ": " + ec.message());
+    }
+    return store::Index::open(config.data_dir / "hearth.db");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{kIntro, "hearth"};
+    cli.require_subcommand(1);
+    cli.set_version_flag("--version", std::string("hearth ") + HEARTH_VERSION);
+
+    Common common;
+    auto* serve_cmd = cli.add_subcommand("serve", "Run the hub: record cameras, serve the API");
+    add_common(serve_cmd, common, true);
+
+    auto* demo_cmd = cli.add_subcommand(
+        "demo", "Run the hub on two simulated cameras in a fresh data directory");
+    add_common(demo_cmd, common, true);
+
+    auto* version_cmd = cli.add_subcommand("version", "Print the version");
+
+    auto* camera_cmd = cli.add_subcommand("camera", "Add, list or remove cameras");
+    camera_cmd->require_subcommand(1);
+    std::string cam_name, cam_kind = "rtsp", cam_url, cam_options, cred_file, cam_transport;
+    bool cred_stdin = false;
+    auto* cam_add = camera_cmd->add_subcommand("add", "Add a camera");
+    add_common(cam_add, common, false);
+    cam_add->add_option("name", cam_name, "A name for the camera, e.g. porch")->required();
+    cam_add->add_option("--kind", cam_kind, "sim, rtsp or v4l2")
+        ->check(CLI::IsMember({"sim", "rtsp", "v4l2"}));
+    cam_add->add_option("--url", cam_url,
+                        "rtsp:// or rtsps:// URL (without credentials), or a V4L2 device path");
+    cam_add->add_option("--transport", cam_transport, "RTSP transport: tcp (default) or udp")
+        ->check(CLI::IsMember({"tcp", "udp"}));
+    cam_add->add_option("--options", cam_options, "Kind-specific options as a JSON object");
+    cam_add->add_option("--credentials-file", cred_file,
+                        "File whose first line is USER:PASSWORD for the camera");
+    cam_add->add_flag("--credentials-stdin", cred_stdin, "Read USER:PASSWORD from standard input");
+    auto* cam_list = camera_cmd->add_subcommand("list", "List cameras");
+    add_common(cam_list, common, false);
+    std::string cam_target;
+    auto* cam_remove = camera_cmd->add_subcommand(
+        "remove", "Remove a camera and delete its recordings");
+    add_common(cam_remove, common, false);
+    cam_remove->add_option("camera", cam_target, "Camera id or name")->required();
+
+    auto* retention_cmd = cli.add_subcommand(
+        "retention", "Show or set how long recordings are kept and how much disk they may use");
+    add_common(retention_cmd, common, false);
+    std::optional<std::int64_t> max_age_days, max_disk_mb, min_free_mb;
+    retention_cmd->add_option("--max-age-days", max_age_days, "Delete recordings older than this")
+        ->check(CLI::Range(1, 3650));
+    retention_cmd->add_option("--max-disk-mb", max_disk_mb, "Total budget (0: none)")
+        ->check(CLI::Range(0LL, 1LL << 40));
+    retention_cmd->add_option("--min-free-mb", min_free_mb, "Always keep this much disk free")
+        ->check(CLI::Range(0LL, 1LL << 40));
+
+    auto* simcam_cmd = cli.add_subcommand(
+        "simcam", "A fake IP camera: the simulated scene over RTSP, with digest authentication");
+    std::string simcam_listen = "127.0.0.1:8554", simcam_creds;
+    media::SimCameraOptions sim_options;
+    bool simcam_no_audio = false;
+    simcam_cmd->add_option("--listen", simcam_listen, "HOST:PORT for RTSP; port 0 picks one");
+    simcam_cmd->add_option("--credentials-file", simcam_creds,
+                           "File whose first line is USER:PASSWORD; without it, no authentication");
+    simcam_cmd->add_option("--width", sim_options.scene.width)->check(CLI::Range(160, 3840));
+    simcam_cmd->add_option("--height", sim_options.scene.height)->check(CLI::Range(120, 2160));
+    simcam_cmd->add_option("--fps", sim_options.scene.fps)->check(CLI::Range(1, 60));
+    simcam_cmd->add_option("--kbps", sim_options.video_kbps)->check(CLI::Range(100, 50000));
+    simcam_cmd->add_flag("--no-audio", simcam_no_audio);
+
+    auto* config_cmd = cli.add_subcommand("config", "Configuration help");
+    auto* config_ref = config_cmd->add_subcommand("reference", "Print every setting (Markdown)");
+    config_cmd->require_subcommand(1);
+
+    CLI11_PARSE(cli, argc, argv);
+
+    if (version_cmd->parsed()) {
+        std::printf("hearth %s\n", HEARTH_VERSION);
+        return 0;
+    }
+    if (config_ref->parsed()) {
+        std::printf("%s", core::config_reference().c_str());
+        return 0;
+    }
+    if (simcam_cmd->parsed()) {
+        core::init_logging(core::LogLevel::kInfo);
+        media::SimcamOptions o;
+        auto listen = core::parse_listen_address(simcam_listen);
+        if (!listen) {
+            return fail(listen.error());
+        }
+        o.listen = *listen;
+        o.camera = sim_options;
+        o.camera.audio = !simcam_no_audio;
+        auto creds = read_credentials(simcam_creds, false);
+        if (!creds) {
+            return fail(creds.error());
+        }
+        std::tie(o.username, o.password) = *creds;
+        if (o.username.empty()) {
+            spdlog::warn("simcam: no credentials given: anyone can watch this stream");
+        }
+        media::Simcam simcam(o);
+        auto url = simcam.start();
+        if (!url) {
+            return fail(url.error());
+        }
+        std::printf("rtsp listening on %s\n", url->c_str());
+        std::fflush(stdout);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        int sig = 0;
+        sigwait(&set, &sig);
+        simcam.stop();
+        return 0;
+    }
+
+    auto config = resolve(common);
+    if (!config) {
+        return fail(config.error());
+    }
+    core::init_logging(config->log_level);
+
+    if (serve_cmd->parsed()) {
+        return serve(*config);
+    }
+    if (demo_cmd->parsed()) {
+        if (common.data_dir.empty()) {
+            char tmpl[] = "/tmp/hearth-demo-XXXXXX";
+            if (::mkdtemp(tmpl) == nullptr) {
+                return fail(core::make_error(core::ErrorCode::kUnavailable,
+                                             "cannot create a demo directory in /tmp"));
+            }
+            config->data_dir = tmpl;
+        }
+        auto index = open_index(*config);
+        if (!index) {
+            return fail(index.error());
+        }
+        auto cams = (*index)->list_cameras();
+        if (cams && cams->empty()) {
+            for (const char* name : {"living-room", "front-door"}) {
+                store::Camera c;
+                c.name = name;
+                c.kind = store::CameraKind::kSim;
+                if (auto r = (*index)->add_camera(c); !r) {
+                    return fail(r.error());
+                }
+            }
+            std::printf("demo: created two simulated cameras in %s\n",
+                        config->data_dir.c_str());
+        }
+        index->reset();
+        return serve(*config);
+    }
+
+    auto index = open_index(*config);
+    if (!index) {
+        return fail(index.error());
+    }
+    if (cam_add->parsed()) {
+        store::Camera c;
+        c.name = cam_name;
+        if (c.name.empty() || c.name.size() > 64) {
+            return fail(core::make_error(core::ErrorCode::kInvalidArgument,
+                                         "camera name must be 1 to 64 characters"));
+        }
+        c.kind = *store::parse_camera_kind(cam_kind);
+        c.options = cam_options.empty() ? "{}" : cam_options;
+        if (c.kind == store::CameraKind::kRtsp) {
+            auto parsed = media::parse_rtsp_url(cam_url);
+            if (!parsed) {
+                return fail(parsed.error());
+            }
+            if (!parsed->username.empty()) {
+                return fail(core::make_error(
+                    core::ErrorCode::kInvalidArgument,
+                    "put camera credentials in a file (--credentials-file) or on standard input "
+                    "(--credentials-stdin), not in the URL: command lines are visible to every "
+                    "user of this machine"));
+            }
+            c.url = parsed->url;
+            if (!cam_transport.empty()) {
+                c.options = nlohmann::json{{"transport", cam_transport}}.dump();
+            }
+            media::RtspOptions check;
+            if (auto r = media::apply_rtsp_options(c.options, check); !r) {
+                return fail(r.error());
+            }
+        } else if (c.kind == store::CameraKind::kV4l2) {
+            c.url = cam_url.empty() ? "/dev/video0" : cam_url;
+        }
+        auto creds = read_credentials(cred_file, cred_stdin);
+        if (!creds) {
+            return fail(creds.error());
+        }
+        std::tie(c.username, c.password) = *creds;
+        c.id = core::CameraId(1);  // validated by building its source once
+        if (auto s = app::make_source(c); !s) {
+            return fail(s.error());
+        }
+        auto id = (*index)->add_camera(c);
+        if (!id) {
+            return fail(id.error());
+        }
+        std::printf("added camera %lld %s\n", static_cast<long long>(id->value()), c.name.c_str());
+        return 0;
+    }
+    if (cam_list->parsed()) {
+        auto cams = (*index)->list_cameras();
+        if (!cams) {
+            return fail(cams.error());
+        }
+        std::printf("%-4s %-20s %-5s %s\n", "ID", "NAME", "KIND", "SOURCE");
+        for (const auto& c : *cams) {
+            std::printf("%-4lld %-20s %-5s %s%s\n", static_cast<long long>(c.id.value()),
+                        c.name.c_str(), store::to_string(c.kind), c.url.c_str(),
+                        c.username.empty() ? "" : " (with credentials)");
+        }
+        return 0;
+    }
+    if (cam_remove->parsed()) {
+        auto cam = (*index)->find_camera(cam_target);
+        if (!cam) {
+            return fail(cam.error());
+        }
+        auto paths = (*index)->remove_camera(cam->id);
+        if (!paths) {
+            return fail(paths.error());
+        }
+        std::error_code ec;
+        for (const auto& p : *paths) {
+            std::filesystem::remove(config->data_dir / p, ec);
+        }
+        std::filesystem::remove_all(config->data_dir / "recordings" / std::to_string(cam->id.value()),
+                                    ec);
+        std::printf("removed camera %s and %zu recordings\n", cam->name.c_str(), paths->size());
+        return 0;
+    }
+    if (retention_cmd->parsed()) {
+        if (max_age_days) {
+            (void)(*index)->set_setting("retention.max_age_days", std::to_string(*max_age_days));
+        }
+        if (max_disk_mb) {
+            (void)(*index)->set_setting("retention.max_disk_mb", std::to_string(*max_disk_mb));
+        }
+        if (min_free_mb) {
+            (void)(*index)->set_setting("retention.min_free_mb", std::to_string(*min_free_mb));
+        }
+        auto p = app::load_retention(**index);
+        std::printf("max age: %lld days\nmax disk: %lld MB (0: no budget)\nmin free: %lld MB\n",
+                    static_cast<long long>(p->max_age_us / (24LL * 3600 * 1'000'000)),
+                    static_cast<long long>(p->max_disk_bytes >> 20),
+                    static_cast<long long>(p->min_free_bytes >> 20));
+        return 0;
+    }
+    return 0;
+}

@@ -1,0 +1,296 @@
+#include "app/wiring.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <charconv>
+
+#include "media/rtsp_source.h"
+#include "media/sim_source.h"
+#include "media/v4l2_source.h"
+
+namespace hearth::app {
+namespace {
+
+constexpr auto kHousekeepingInterval = std::chrono::seconds(2);
+constexpr int kRetentionEvery = 15;  // housekeeping rounds (30 s)
+
+std::int64_t setting_int(store::Index& index, const char* key, std::int64_t fallback) {
+    auto v = index.setting(key);
+    if (!v || !v->has_value()) {
+        return fallback;
+    }
+    std::int64_t out = 0;
+    const auto& s = **v;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && end == s.data() + s.size() ? out : fallback;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<media::Source>> make_source(const store::Camera& c) {
+    switch (c.kind) {
+        case store::CameraKind::kSim: {
+            HEARTH_ASSIGN_OR_RETURN(auto options, media::parse_sim_options(c.options));
+            if (options.scene.seed == 1) {
+                options.scene.seed = static_cast<std::uint32_t>(c.id.value());
+            }
+            return std::unique_ptr<media::Source>(
+                std::make_unique<media::SimSource>(c.name, options));
+        }
+        case store::CameraKind::kRtsp: {
+            media::RtspOptions o;
+            o.url = c.url;
+            o.username = c.username;
+            o.password = c.password;
+            HEARTH_TRY(media::apply_rtsp_options(c.options, o));
+            return std::unique_ptr<media::Source>(
+                std::make_unique<media::RtspSource>(c.name, std::move(o)));
+        }
+        case store::CameraKind::kV4l2: {
+            media::V4l2Options o;
+            o.device = c.url;
+            HEARTH_TRY(media::apply_v4l2_options(c.options, o));
+            return std::unique_ptr<media::Source>(
+                std::make_unique<media::V4l2Source>(c.name, std::move(o)));
+        }
+        case store::CameraKind::kInvalid: break;
+    }
+    return core::make_error(core::ErrorCode::kInvalidArgument, "camera has an unknown kind");
+}
+
+core::Result<RetentionPolicy> load_retention(store::Index& index) {
+    RetentionPolicy p;
+    p.max_age_us = setting_int(index, "retention.max_age_days", 30) * 24 * 3600 * 1'000'000;
+    p.max_disk_bytes = setting_int(index, "retention.max_disk_mb", 0) * 1024 * 1024;
+    p.min_free_bytes = setting_int(index, "retention.min_free_mb", 512) * 1024 * 1024;
+    return p;
+}
+
+core::Result<std::int64_t> apply_retention(store::Index& index,
+                                           const std::filesystem::path& data_dir,
+                                           const core::Clock& clock) {
+    HEARTH_ASSIGN_OR_RETURN(auto policy, load_retention(index));
+    HEARTH_ASSIGN_OR_RETURN(std::int64_t total, index.total_bytes());
+    std::int64_t budget = policy.max_disk_bytes;
+    struct statvfs fs {};
+    if (::statvfs(data_dir.c_str(), &fs) == 0) {
+        const auto free_bytes = static_cast<std::int64_t>(fs.f_bavail * fs.f_frsize);
+        if (free_bytes < policy.min_free_bytes) {
+            // Shrink the budget so that deleting brings free space back above the floor.
+            const auto fit = std::max<std::int64_t>(0, total - (policy.min_free_bytes - free_bytes));
+            budget = budget > 0 ? std::min(budget, fit) : std::max<std::int64_t>(fit, 1);
+        }
+    }
+    HEARTH_ASSIGN_OR_RETURN(auto victims, index.retention_candidates(clock.now_us(),
+                                                                     policy.max_age_us, budget));
+    std::int64_t freed = 0;
+    for (const auto& seg : victims) {
+        std::error_code ec;
+        std::filesystem::remove(data_dir / seg.path, ec);
+        if (ec) {
+            spdlog::warn("retention: cannot delete {}: {}", seg.path, ec.message());
+            continue;
+        }
+        HEARTH_TRY(index.delete_segment(seg.id));
+        freed += seg.bytes;
+    }
+    if (!victims.empty()) {
+        spdlog::info("retention: deleted {} segments, {} bytes", victims.size(), freed);
+    }
+    return freed;
+}
+
+core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
+    std::unique_ptr<Hub> hub(new Hub(config));
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) {
+        return core::make_error(core::ErrorCode::kUnavailable,
+                                "cannot create data directory " + config.data_dir.string() + ": " +
+                                    ec.message());
+    }
+    std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    HEARTH_ASSIGN_OR_RETURN(hub->index_, store::Index::open(config.data_dir / "hearth.db"));
+    HEARTH_ASSIGN_OR_RETURN(auto recovered,
+                            media::recover_segments(*hub->index_, config.data_dir));
+    for (const auto& line : recovered) {
+        spdlog::info("recovered {}", line);
+    }
+    (void)hub->index_->add_event({0, core::CameraId(), "hub.started", hub->clock_.now_us(),
+                                 HEARTH_VERSION});
+
+    hub->reconcile_cameras();
+
+    hub->router_ = std::make_unique<api::Router>();
+    api::HubContext ctx;
+    ctx.index = hub->index_.get();
+    ctx.data_dir = config.data_dir;
+    ctx.clock = &hub->clock_;
+    Hub* raw = hub.get();
+    ctx.camera_status = [raw] { return raw->camera_status(); };
+    api::add_routes(*hub->router_, ctx);
+    hub->server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->router_);
+    hub->server_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                                       {"Referrer-Policy", "no-referrer"},
+                                       {"X-Frame-Options", "DENY"}});
+    auto bound = hub->server_->start(config.listen);
+    if (!bound) {
+        hub->stop();
+        return bound.error();
+    }
+    hub->bound_ = *bound;
+    for (int i = 0; i < 2; ++i) {
+        hub->net_threads_.emplace_back([raw] { raw->io_.run(); });
+    }
+    hub->housekeeper_ = std::thread([raw] { raw->housekeeping(); });
+    return hub;
+}
+
+Hub::~Hub() { stop(); }
+
+void Hub::reconcile_cameras() {
+    auto stored = index_->list_cameras();
+    if (!stored) {
+        spdlog::error("cannot list cameras: {}", stored.error().message);
+        return;
+    }
+    std::map<core::CameraId, store::Camera> wanted;
+    for (auto& c : *stored) {
+        if (c.enabled) {
+            wanted.emplace(c.id, c);
+        }
+    }
+    std::vector<Camera> to_stop;
+    {
+        std::lock_guard lock(cameras_mu_);
+        for (auto it = cameras_.begin(); it != cameras_.end();) {
+            if (!wanted.count(it->first)) {
+                to_stop.push_back(std::move(it->second));
+                it = cameras_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (auto& cam : to_stop) {
+        spdlog::info("camera={} stopping", cam.stored.id.value());
+        cam.source->stop();
+        cam.recorder->stop();
+    }
+    for (auto& [id, stored_camera] : wanted) {
+        {
+            std::lock_guard lock(cameras_mu_);
+            if (cameras_.count(id)) {
+                continue;
+            }
+        }
+        auto source = make_source(stored_camera);
+        if (!source) {
+            spdlog::error("camera={} name={} not started: {}", id.value(), stored_camera.name,
+                          source.error().message);
+            continue;
+        }
+        Camera cam;
+        cam.stored = stored_camera;
+        cam.source = std::move(*source);
+        cam.recorder =
+            std::make_unique<media::Recorder>(id, *index_, config_.data_dir, clock_);
+        cam.recorder->start();
+        cam.source->start(cam.recorder.get());
+        spdlog::info("camera={} name={} started: {}", id.value(), stored_camera.name,
+                     cam.source->describe());
+        std::lock_guard lock(cameras_mu_);
+        cameras_.emplace(id, std::move(cam));
+    }
+}
+
+void Hub::housekeeping() {
+    int round = 0;
+    for (;;) {
+        {
+            std::unique_lock lock(stop_mu_);
+            if (stop_cv_.wait_for(lock, kHousekeepingInterval, [this] { return stopping_; })) {
+                return;
+            }
+        }
+        reconcile_cameras();
+        if (++round % kRetentionEvery == 1) {
+            if (auto r = apply_retention(*index_, config_.data_dir, clock_); !r) {
+                spdlog::warn("retention failed: {}", r.error().message);
+            }
+        }
+    }
+}
+
+std::vector<api::CameraStatus> Hub::camera_status() {
+    std::vector<api::CameraStatus> out;
+    std::lock_guard lock(cameras_mu_);
+    for (const auto& [id, cam] : cameras_) {
+        const auto& ss = cam.source->stats();
+        const auto& rs = cam.recorder->stats();
+        api::CameraStatus s;
+        s.id = id;
+        s.state = rs.online ? "online" : "offline";
+        s.frames = ss.frames;
+        s.source_bytes = ss.bytes;
+        s.reconnects = ss.reconnects;
+        s.recorded_bytes = rs.bytes;
+        s.fragments = rs.fragments;
+        s.dropped_samples = rs.dropped_samples;
+        s.write_errors = rs.write_errors;
+        s.last_written_us = rs.last_written_us;
+        out.push_back(s);
+    }
+    return out;
+}
+
+void Hub::run_until_signal() {
+    boost::asio::io_context signals_io;
+    boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+    signals.async_wait([](const boost::system::error_code&, int sig) {
+        spdlog::info("signal {}: stopping", sig);
+    });
+    signals_io.run();
+    stop();
+}
+
+void Hub::stop() {
+    if (stopped_.exchange(true)) {
+        return;
+    }
+    {
+        std::lock_guard lock(stop_mu_);
+        stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    if (housekeeper_.joinable()) {
+        housekeeper_.join();
+    }
+    if (server_) {
+        server_->stop();
+    }
+    io_.stop();
+    for (auto& t : net_threads_) {
+        t.join();
+    }
+    std::map<core::CameraId, Camera> cameras;
+    {
+        std::lock_guard lock(cameras_mu_);
+        cameras.swap(cameras_);
+    }
+    // Sources first so nothing feeds a recorder that is closing its segment.
+    for (auto& [id, cam] : cameras) {
+        cam.source->stop();
+    }
+    for (auto& [id, cam] : cameras) {
+        cam.recorder->stop();
+    }
+    if (index_) {
+        (void)index_->add_event({0, core::CameraId(), "hub.stopped", clock_.now_us(), ""});
+    }
+}
+
+}  // namespace hearth::app

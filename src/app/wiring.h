@@ -1,0 +1,82 @@
+// The one place that builds the hub: index, cameras (source + recorder each),
+// retention, HTTP server. It stops things in the reverse order of starting.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "api/http_server.h"
+#include "api/routes.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "media/recorder.h"
+#include "media/source.h"
+#include "store/index.h"
+
+namespace hearth::app {
+
+// Builds the Source for a stored camera. Errors: kInvalidArgument for bad options.
+core::Result<std::unique_ptr<media::Source>> make_source(const store::Camera& camera);
+
+struct RetentionPolicy {
+    std::int64_t max_age_us = 30LL * 24 * 3600 * 1'000'000;
+    std::int64_t max_disk_bytes = 0;                   // 0: no budget beyond free space
+    std::int64_t min_free_bytes = 512LL * 1024 * 1024;  // never fill the disk
+};
+core::Result<RetentionPolicy> load_retention(store::Index& index);
+
+// One pass of retention: deletes files, then their index rows. Returns bytes freed.
+core::Result<std::int64_t> apply_retention(store::Index& index,
+                                           const std::filesystem::path& data_dir,
+                                           const core::Clock& clock);
+
+class Hub {
+public:
+    // Thread: control. Opens the data directory, recovers after a crash, starts
+    // every enabled camera and the HTTP server.
+    static core::Result<std::unique_ptr<Hub>> start(const core::Config& config);
+    ~Hub();
+
+    const core::ListenAddress& bound() const { return bound_; }
+    // Runs until SIGINT/SIGTERM, then stops everything.
+    void run_until_signal();
+    void stop();
+
+private:
+    struct Camera {
+        store::Camera stored;
+        std::unique_ptr<media::Recorder> recorder;
+        std::unique_ptr<media::Source> source;
+    };
+
+    explicit Hub(const core::Config& config) : config_(config) {}
+    void reconcile_cameras();  // starts added cameras, stops removed ones
+    void housekeeping();       // thread: reconcile + retention, every few seconds
+    std::vector<api::CameraStatus> camera_status();
+
+    core::Config config_;
+    core::SystemClock clock_;
+    std::unique_ptr<store::Index> index_;
+    std::mutex cameras_mu_;
+    std::map<core::CameraId, Camera> cameras_;  // GUARDED_BY(cameras_mu_)
+
+    boost::asio::io_context io_;
+    std::unique_ptr<api::Router> router_;
+    std::unique_ptr<api::HttpServer> server_;
+    std::vector<std::thread> net_threads_;
+    core::ListenAddress bound_;
+
+    std::thread housekeeper_;
+    std::mutex stop_mu_;
+    std::condition_variable stop_cv_;
+    bool stopping_ = false;  // GUARDED_BY(stop_mu_)
+    std::atomic<bool> stopped_{false};
+};
+
+}  // namespace hearth::app

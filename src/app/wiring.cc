@@ -196,8 +196,10 @@ void Hub::reconcile_cameras() {
         Camera cam;
         cam.stored = stored_camera;
         cam.source = std::move(*source);
+        media::RecorderOptions options;
+        options.segment_target = config_.segment_length;
         cam.recorder =
-            std::make_unique<media::Recorder>(id, *index_, config_.data_dir, clock_);
+            std::make_unique<media::Recorder>(id, *index_, config_.data_dir, clock_, options);
         cam.recorder->start();
         cam.source->start(cam.recorder.get());
         spdlog::info("camera={} name={} started: {}", id.value(), stored_camera.name,

@@ -61,6 +61,16 @@ const Setting kSettings[] = {
          c.log_level = *l;
          return {};
      }},
+    {"segment_seconds", "integer", "60",
+     "Length of each recording file in seconds (2 to 600); files are cut at a keyframe.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto v = n.value<std::int64_t>();
+         if (!n.is_integer() || !v || *v < 2 || *v > 600) {
+             return expected("an integer from 2 to 600");
+         }
+         c.segment_length = std::chrono::seconds(*v);
+         return {};
+     }},
 };
 
 std::string where(std::string_view origin, const toml::source_region& src) {

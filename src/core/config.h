@@ -5,6 +5,7 @@
 // validation and the generated reference (`hearth config reference`).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ struct Config {
     ListenAddress listen{"127.0.0.1", 8080};
     std::filesystem::path data_dir = "/var/lib/hearth";
     LogLevel log_level = LogLevel::kInfo;
+    std::chrono::seconds segment_length{60};  // recording file length, cut at a keyframe
 };
 
 // Files larger than this are refused before parsing: a config is a few lines.

@@ -1,5 +1,4 @@
-// Hand-written so the recorder learns each fragment's exact offset and timing for its index, at a
-// fraction of the cost of GStreamer's mp4mux/splitmuxsink.
+// Hand-written: the recorder indexes each fragment's exact offset/timing, far cheaper than mp4mux.
 #include "media/fmp4_writer.h"
 
 #include <algorithm>

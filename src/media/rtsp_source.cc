@@ -119,7 +119,15 @@ RtspSource::RtspSource(std::string name, RtspOptions options, BackoffPolicy back
     : GstSource(backoff), name_(std::move(name)), options_(std::move(options)) {}
 
 core::Result<gst::ElementPtr> RtspSource::build_pipeline() {
-    HEARTH_ASSIGN_OR_RETURN(auto pipeline, gst::parse_pipeline("rtspsrc name=src"));
+    // A one-element launch line would return the bare element, so build the bin by hand.
+    GstElement* bin = gst_pipeline_new(nullptr);
+    gst::ElementPtr pipeline(GST_ELEMENT(gst_object_ref_sink(bin)));
+    GstElement* rtspsrc = gst_element_factory_make("rtspsrc", "src");
+    if (rtspsrc == nullptr) {
+        return core::make_error(core::ErrorCode::kInternal,
+                                "GStreamer's rtspsrc is missing (gstreamer1.0-plugins-good)");
+    }
+    gst_bin_add(GST_BIN(bin), rtspsrc);
     auto src = gst::by_name(pipeline.get(), "src");
     // Credentials go in properties, never in the URL that GStreamer may log.
     g_object_set(src.get(), "location", options_.url.c_str(), "latency",

@@ -47,6 +47,9 @@ TEST(ConfigTest, BadValuesAreRefused) {
     EXPECT_FALSE(parse_config("log_level = \"loud\"", "a.toml"));
     EXPECT_FALSE(parse_config("data_dir = \"\"", "a.toml"));
     EXPECT_FALSE(parse_config("[server]\nlisten = \"127.0.0.1:1\"", "a.toml"));
+    EXPECT_FALSE(parse_config("segment_seconds = 1", "a.toml"));
+    EXPECT_FALSE(parse_config("segment_seconds = \"60\"", "a.toml"));
+    EXPECT_FALSE(parse_config("segment_seconds = 6.5", "a.toml"));
 }
 
 TEST(ConfigTest, SyntaxErrorNamesTheLine) {
@@ -75,7 +78,7 @@ TEST(ConfigTest, ExampleFileParses) {
 
 TEST(ConfigTest, ReferenceListsEveryKey) {
     const auto ref = config_reference();
-    for (const char* key : {"listen", "data_dir", "log_level"}) {
+    for (const char* key : {"listen", "data_dir", "log_level", "segment_seconds"}) {
         EXPECT_NE(ref.find(std::string("`") + key + "`"), std::string::npos) << key;
     }
 }

@@ -1,0 +1,233 @@
+"""Drives the real `hearth` binary, ffprobe and ffmpeg for integration tests.
+
+Everything talks to 127.0.0.1 only; every hub and simcam gets port 0 and a
+fresh temporary directory, so tests run side by side.
+"""
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HEARTH = None
+
+
+def parse_args():
+    global HEARTH
+    p = argparse.ArgumentParser()
+    p.add_argument("--hearth", required=True)
+    args = p.parse_args()
+    HEARTH = os.path.abspath(args.hearth)
+    return args
+
+
+class Process:
+    """A child process whose output is collected; the first line matching
+    `ready` gives the value the test needs (an URL)."""
+
+    def __init__(self, argv, ready, env=None, timeout=30):
+        self.argv = argv
+        self.lines = []
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, env=env, start_new_session=True)
+        self._ready = re.compile(ready)
+        self.match = None
+        self._event = threading.Event()
+        threading.Thread(target=self._pump, daemon=True).start()
+        if not self._event.wait(timeout) or self.match is None:
+            self.kill()
+            raise AssertionError(f"{argv[1]} did not start:\n" + "\n".join(self.lines[-30:]))
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            if self.match is None:
+                m = self._ready.search(line)
+                if m:
+                    self.match = m
+                    self._event.set()
+        self._event.set()
+
+    def output(self):
+        return "\n".join(self.lines)
+
+    def stop(self, timeout=20):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError(f"{self.argv[1]} did not stop on SIGTERM within {timeout} s")
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Hub(Process):
+    def __init__(self, data_dir, config=None, demo=False, extra=()):
+        argv = [HEARTH, "demo" if demo else "serve", "--data-dir", data_dir,
+                "--listen", "127.0.0.1:0", *extra]
+        if config:
+            argv += ["--config", config]
+        super().__init__(argv, r"listening on (http://127\.0\.0\.1:\d+)/")
+        self.data_dir = data_dir
+        self.url = self.match.group(1)
+
+    def get(self, path, timeout=30):
+        """(status, headers, body bytes) without raising on HTTP errors."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def json(self, path):
+        status, _, body = self.get(path)
+        return status, json.loads(body)
+
+
+class Simcam(Process):
+    def __init__(self, credentials_file=None, size=(640, 360), fps=15, kbps=800):
+        argv = [HEARTH, "simcam", "--listen", "127.0.0.1:0", "--width", str(size[0]),
+                "--height", str(size[1]), "--fps", str(fps), "--kbps", str(kbps)]
+        if credentials_file:
+            argv += ["--credentials-file", credentials_file]
+        super().__init__(argv, r"rtsp listening on (rtsp://\S+)")
+        self.url = self.match.group(1)
+
+
+def make_credentials(directory, user="viewer"):
+    """A credentials file with a random password (never a fixed one)."""
+    path = os.path.join(directory, "camera-credentials")
+    with open(path, "w") as f:
+        f.write(f"{user}:{secrets.token_urlsafe(12)}\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def hearth(*args, input=None, check=True):
+    r = subprocess.run([HEARTH, *args], capture_output=True, text=True, input=input, timeout=60)
+    if check and r.returncode != 0:
+        raise AssertionError(f"hearth {' '.join(args)} failed ({r.returncode}): {r.stderr}")
+    return r
+
+
+def write_config(directory, **keys):
+    path = os.path.join(directory, "hearth.toml")
+    with open(path, "w") as f:
+        for k, v in keys.items():
+            f.write(f"{k} = {json.dumps(v)}\n")
+    return path
+
+
+def wait_for(what, predicate, timeout=60, interval=0.5):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def ffprobe_json(path, *entries):
+    r = subprocess.run(["ffprobe", "-v", "error", "-of", "json", *entries, path],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise AssertionError(f"ffprobe cannot read {path}: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def check_playable(path, expect_video="h264", expect_audio=None, min_duration=0.5):
+    """ffprobe: codecs, duration, and no video timestamp gap beyond one frame."""
+    info = ffprobe_json(path, "-show_streams", "-show_format")
+    codecs = {s["codec_type"]: s["codec_name"] for s in info["streams"]}
+    assert codecs.get("video") == expect_video, f"{path}: video codec {codecs}"
+    if expect_audio:
+        assert codecs.get("audio") == expect_audio, f"{path}: audio codec {codecs}"
+    duration = float(info["format"]["duration"])
+    assert duration >= min_duration, f"{path}: duration {duration}"
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    num, den = (int(x) for x in video["avg_frame_rate"].split("/"))
+    frame = den / num if num else 1 / 15
+    packets = ffprobe_json(path, "-select_streams", "v:0", "-show_entries",
+                           "packet=dts_time")["packets"]
+    dts = [float(p["dts_time"]) for p in packets if "dts_time" in p]
+    assert len(dts) > 1, f"{path}: no video packets"
+    worst = max(b - a for a, b in zip(dts, dts[1:]))
+    assert worst <= frame * 1.6, f"{path}: timestamp gap of {worst:.3f} s (frame {frame:.3f} s)"
+    assert all(b > a for a, b in zip(dts, dts[1:])), f"{path}: decode time goes backwards"
+    return duration
+
+
+def ffmpeg_decodes(path):
+    r = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and not r.stderr.strip(), f"ffmpeg cannot decode {path}: {r.stderr}"
+
+
+def index_db(data_dir):
+    db = sqlite3.connect(f"file:{os.path.join(data_dir, 'hearth.db')}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def verify_index_against_files(data_dir):
+    """Every indexed segment: file exists, its size is the end of its last indexed
+    fragment, fragments tile the file, and the file plays. Returns segment rows."""
+    db = index_db(data_dir)
+    segs = db.execute("SELECT * FROM segments ORDER BY id").fetchall()
+    for s in segs:
+        path = os.path.join(data_dir, s["path"])
+        assert os.path.exists(path), f"indexed segment {s['path']} has no file"
+        frags = db.execute("SELECT * FROM fragments WHERE segment_id = ? ORDER BY seq",
+                           (s["id"],)).fetchall()
+        end = s["init_bytes"]
+        for f in frags:
+            assert f["offset"] == end, f"{s['path']}: fragment {f['seq']} at {f['offset']}, expected {end}"
+            end += f["bytes"]
+        assert os.path.getsize(path) == end, (
+            f"{s['path']}: file has {os.path.getsize(path)} bytes, index says {end}")
+        assert s["bytes"] == end
+        if frags:
+            check_playable(path, min_duration=0.1)
+    db.close()
+    return segs
+
+
+def tempdir(name):
+    return tempfile.mkdtemp(prefix=f"hearth-{name}-")
+
+
+def run(tests):
+    """Runs each test function, printing one line each and the closing count line."""
+    parse_args()
+    passed = failed = 0
+    for t in tests:
+        started = time.monotonic()
+        try:
+            t()
+            passed += 1
+            print(f"PASS {t.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
+        except Exception as e:  # report every failure, then go on
+            failed += 1
+            print(f"FAIL {t.__name__}: {e}", flush=True)
+            import traceback
+            traceback.print_exc()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

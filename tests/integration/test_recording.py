@@ -1,0 +1,118 @@
+"""Two sim cameras and one `hearth simcam` over RTSP with digest auth, recorded
+for 30 s: every file validated by ffprobe, playback and downloads by ffmpeg."""
+import os
+import time
+import urllib.parse
+
+import harness as h
+
+
+def test_record_sim_and_rtsp_cameras_for_30_seconds():
+    d = h.tempdir("rec")
+    creds = h.make_credentials(d)
+    simcam = h.Simcam(credentials_file=creds)
+    try:
+        data = os.path.join(d, "data")
+        cfg = h.write_config(d, segment_seconds=10)
+        # A real client reads the fake camera, and only with its credentials.
+        user, password = open(creds).read().strip().split(":", 1)
+        authed = simcam.url.replace("rtsp://", f"rtsp://{user}:{urllib.parse.quote(password, safe='')}@")
+        info = h.ffprobe_json(authed, "-rtsp_transport", "tcp", "-show_streams")
+        assert {s["codec_name"] for s in info["streams"]} == {"h264", "aac"}
+        refused = h.subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", simcam.url],
+                                   capture_output=True, text=True, timeout=30)
+        assert refused.returncode != 0 and "401" in refused.stderr, refused.stderr
+
+        h.hearth("camera", "add", "sim-a", "--kind", "sim", "--options",
+                 '{"width":640,"height":360,"fps":15}', "--data-dir", data)
+        h.hearth("camera", "add", "sim-b", "--kind", "sim", "--options",
+                 '{"width":640,"height":360,"fps":15,"audio":false}', "--data-dir", data)
+        h.hearth("camera", "add", "door", "--kind", "rtsp", "--url", simcam.url,
+                 "--credentials-file", creds, "--data-dir", data)
+        listed = h.hearth("camera", "list", "--data-dir", data).stdout
+        assert password not in listed and "(with credentials)" in listed
+
+        hub = h.Hub(data, config=cfg)
+        started = time.time()
+        try:
+            status, cams = hub.json("/api/cameras")
+            assert status == 200 and len(cams["cameras"]) == 3
+            assert all(password not in str(c) for c in cams["cameras"])
+            h.wait_for("all cameras online", lambda: all(
+                c["state"] == "online" for c in hub.json("/api/cameras")[1]["cameras"]), 30)
+            time.sleep(max(0.0, 32 - (time.time() - started)))
+
+            status, _, metrics = hub.get("/metrics")
+            text = metrics.decode()
+            assert status == 200
+            for family in ("hearth_camera_frames_total", "hearth_camera_reconnects_total",
+                           "hearth_recording_lag_seconds", "hearth_recording_disk_bytes",
+                           "hearth_camera_bitrate_bits_per_second"):
+                assert f'{family}{{camera="3",name="door"}}' in text, family
+            lag = float(text.split('hearth_recording_lag_seconds{camera="3",name="door"} ')[1].split()[0])
+            assert lag < 5, f"recording lag {lag}"
+            assert hub.get("/healthz")[0] == 200
+
+            for cam_id, audio in ((1, "aac"), (2, None), (3, "aac")):
+                status, rec = hub.json(f"/api/cameras/{cam_id}/recordings")
+                assert status == 200, rec
+                assert len(rec["ranges"]) == 1, f"camera {cam_id}: ranges {rec['ranges']}"
+                r = rec["ranges"][0]
+                covered = (r["end_ms"] - r["start_ms"]) / 1000
+                assert covered >= 25, f"camera {cam_id} recorded only {covered:.1f} s"
+                assert len(rec["segments"]) >= 2, "10 s files: expected several"
+
+                # A range across a file boundary downloads as one MP4 that ffmpeg plays.
+                start = r["start_ms"] / 1000 + 5
+                status, headers, body = hub.get(
+                    f"/api/cameras/{cam_id}/download?start={start:.3f}&end={start + 12:.3f}")
+                assert status == 200 and headers["Content-Type"] == "video/mp4"
+                assert "attachment" in headers["Content-Disposition"]
+                path = os.path.join(d, f"download-{cam_id}.mp4")
+                open(path, "wb").write(body)
+                duration = h.check_playable(path, expect_audio=audio, min_duration=11)
+                assert duration < 16, f"download of 12 s lasted {duration}"
+                h.ffmpeg_decodes(path)
+                # The stream starts at a keyframe at or before the requested time.
+                first = h.ffprobe_json(path, "-select_streams", "v:0", "-show_entries",
+                                       "packet=flags", "-read_intervals", "%+#1")["packets"][0]
+                assert "K" in first["flags"]
+
+            # A time with no recording: a clear 404 naming the nearest recorded ranges.
+            status, body = hub.json("/api/cameras/1/stream?start=2020-01-01T00:00:00Z&end=2020-01-01T00:01:00Z")
+            assert status == 404 and body["nearest"] and "request_id" in body
+            assert hub.json("/api/cameras/99/recordings")[0] == 404
+            assert hub.json("/api/cameras/x/recordings")[0] == 400
+            assert hub.json("/api/cameras/1/stream?start=yesterday")[0] == 400
+            assert hub.json("/api/cameras/1/stream?start=100&end=90")[0] == 400
+            assert hub.json("/api/cameras/1/stream?start=0&end=999999")[0] == 400  # > 24 h
+        finally:
+            assert hub.stop() == 0, hub.output()
+
+        # After a clean stop every file is whole, indexed and playable on its own.
+        segs = h.verify_index_against_files(data)
+        assert len(segs) >= 9
+        for s in segs:
+            path = os.path.join(data, s["path"])
+            with open(path, "rb") as f:
+                assert password.encode() not in f.read()
+        assert password not in hub.output()
+    finally:
+        simcam.stop()
+
+
+def test_demo_creates_two_sim_cameras_and_records():
+    d = h.tempdir("demo")
+    hub = h.Hub(os.path.join(d, "data"), demo=True)
+    try:
+        status, cams = hub.json("/api/cameras")
+        assert status == 200
+        assert [c["kind"] for c in cams["cameras"]] == ["sim", "sim"]
+        h.wait_for("a first fragment", lambda: hub.json("/api/cameras/2/recordings")[1]["ranges"], 30)
+    finally:
+        assert hub.stop() == 0
+
+
+if __name__ == "__main__":
+    h.run([test_record_sim_and_rtsp_cameras_for_30_seconds,
+           test_demo_creates_two_sim_cameras_and_records])

@@ -128,6 +128,7 @@ core::Result<std::unique_ptr<store::Index>> open_index(const core::Config& confi
 }  // namespace
 
 int main(int argc, char** argv) {
+    app::block_stop_signals();
     CLI::App cli{kIntro, "hearth"};
     cli.require_subcommand(1);
     cli.set_version_flag("--version", std::string("hearth ") + HEARTH_VERSION);
@@ -231,13 +232,7 @@ int main(int argc, char** argv) {
         }
         std::printf("rtsp listening on %s\n", url->c_str());
         std::fflush(stdout);
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set, nullptr);
-        int sig = 0;
-        sigwait(&set, &sig);
+        app::wait_for_stop_signal();
         simcam.stop();
         return 0;
     }

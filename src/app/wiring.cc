@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
-#include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <charconv>
 
 #include "media/rtsp_source.h"
@@ -249,13 +249,27 @@ std::vector<api::CameraStatus> Hub::camera_status() {
     return out;
 }
 
+void block_stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int wait_for_stop_signal() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
 void Hub::run_until_signal() {
-    boost::asio::io_context signals_io;
-    boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
-    signals.async_wait([](const boost::system::error_code&, int sig) {
-        spdlog::info("signal {}: stopping", sig);
-    });
-    signals_io.run();
+    const int sig = wait_for_stop_signal();
+    spdlog::info("signal {}: stopping", sig);
     stop();
 }
 

@@ -21,6 +21,13 @@
 
 namespace hearth::app {
 
+// Blocks SIGINT/SIGTERM in the calling thread and every thread it starts later,
+// so that a stop request is never lost before the hub is ready to wait for it.
+// Call first thing in main().
+void block_stop_signals();
+// Waits for SIGINT or SIGTERM (blocked by block_stop_signals) and returns it.
+int wait_for_stop_signal();
+
 // Builds the Source for a stored camera. Errors: kInvalidArgument for bad options.
 core::Result<std::unique_ptr<media::Source>> make_source(const store::Camera& camera);
 

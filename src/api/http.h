@@ -36,6 +36,10 @@ struct Request {
 
 // Pulls a response body in chunks. next() returns an empty vector at the end;
 // an error mid-stream ends the response (the connection is closed).
+// Thread: next() runs on the connection's net strand, one call at a time, and is called
+// again only once the previous chunk is written (back-pressure).
+// Keep chunks modest (64-256 KiB) and each call short. To fail, throw: the server logs it
+// and cuts the connection (a size() that turns out wrong is treated the same way).
 class BodySource {
 public:
     virtual ~BodySource() = default;

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -51,6 +53,22 @@ std::string new_request_id() {
     return id;
 }
 
+// RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT"; by hand to stay locale-free.
+std::string http_date(std::time_t now) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[40];
+    const int n =
+        std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                      kDays[static_cast<unsigned>(tm.tm_wday) % 7], tm.tm_mday % 100,
+                      kMonths[static_cast<unsigned>(tm.tm_mon) % 12], (tm.tm_year + 1900) % 10000,
+                      tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+    return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
 std::string to_lower(std::string_view text) {
     std::string out(text);
     for (char& c : out) {
@@ -80,7 +98,7 @@ bool valid_header(std::string_view name, std::string_view value) {
 // The server owns message framing and connection management.
 bool reserved_header(std::string_view name) {
     return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-           iequals(name, "connection") || iequals(name, "x-request-id");
+           iequals(name, "connection") || iequals(name, "x-request-id") || iequals(name, "date");
 }
 
 Method from_verb(http::verb verb) {
@@ -385,8 +403,8 @@ private:
         for (const auto& field : breq) {
             auto [it, inserted] =
                 req.headers.try_emplace(to_lower(field.name_string()), field.value());
-            if (!inserted) {
-                it->second.append(", ").append(field.value());
+            if (!inserted) {  // repeated fields fold into one; cookies use their own separator
+                it->second.append(it->first == "cookie" ? "; " : ", ").append(field.value());
             }
         }
         req.body = std::move(breq.body());
@@ -489,6 +507,7 @@ private:
             }
             res_->insert(name, value);
         }
+        res_->set(http::field::date, http_date(std::time(nullptr)));
         res_->set("X-Request-Id", request_id_);
         if (state_->stopping_flag.load()) {
             keep_alive_ = false;
@@ -618,6 +637,7 @@ private:
         chunk_ = std::vector<std::uint8_t>();
         sr_.reset();
         res_.reset();
+        parser_.reset();  // frees the request body while the connection idles
         first_request_ = false;
         if (!keep_alive_ || state_->stopping_flag.load()) {
             linger_and_close();

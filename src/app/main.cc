@@ -192,6 +192,10 @@ int main(int argc, char** argv) {
     simcam_cmd->add_option("--fps", sim_options.scene.fps)->check(CLI::Range(1, 60));
     simcam_cmd->add_option("--kbps", sim_options.video_kbps)->check(CLI::Range(100, 50000));
     simcam_cmd->add_flag("--no-audio", simcam_no_audio);
+    std::string simcam_file;
+    simcam_cmd->add_option("--file", simcam_file,
+                           "Serve this MP4's H.264 video as it is instead of the live scene")
+        ->check(CLI::ExistingFile);
 
     auto* config_cmd = cli.add_subcommand("config", "Configuration help");
     auto* config_ref = config_cmd->add_subcommand("reference", "Print every setting (Markdown)");
@@ -217,6 +221,7 @@ int main(int argc, char** argv) {
         o.listen = *listen;
         o.camera = sim_options;
         o.camera.audio = !simcam_no_audio;
+        o.file = simcam_file;
         auto creds = read_credentials(simcam_creds, false);
         if (!creds) {
             return fail(creds.error());

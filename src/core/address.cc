@@ -1,5 +1,6 @@
 #include "core/address.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace hearth::core {
@@ -39,6 +40,19 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
     }
     if (out.host.empty()) {
         return make_error(ErrorCode::kInvalidArgument, "listen address has no host");
+    }
+    const bool v6 = text.front() == '[';
+    for (const char c : out.host) {
+        const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                        (v6 ? c == ':' : c == '-');
+        if (!ok) {
+            return make_error(ErrorCode::kInvalidArgument,
+                              "listen host may hold only letters, digits, '.', '-' (or an IPv6 "
+                              "address in brackets)");
+        }
+    }
+    if (v6 && out.host.find(':') == std::string::npos) {
+        return make_error(ErrorCode::kInvalidArgument, "an address in brackets must be IPv6");
     }
     unsigned port = 0;
     const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);

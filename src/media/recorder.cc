@@ -276,16 +276,26 @@ bool Recorder::open_segment(core::WallMicros start_us) {
         fail("cannot record this stream: " + init.error().message);
         return false;
     }
-    const std::string rel = "recordings/" + std::to_string(camera_.value()) + "/" +
-                            day_folder(start_us) + "/" + std::to_string(start_us) + ".mp4";
-    const auto path = data_dir_ / rel;
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // O_EXCL: never truncate a file that may already be indexed; pick the next name instead.
+    std::string rel;
+    std::filesystem::path path;
+    int fd = -1;
+    for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+        rel = "recordings/" + std::to_string(camera_.value()) + "/" + day_folder(start_us) + "/" +
+              std::to_string(start_us) + (attempt ? "-" + std::to_string(attempt) : "") + ".mp4";
+        path = data_dir_ / rel;
+        std::error_code ec;
+        std::filesystem::create_directories(path.parent_path(), ec);
+        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            break;
+        }
+    }
     if (fd < 0) {
         fail(std::string("cannot create recording file: ") + std::strerror(errno));
         return false;
     }
+    std::error_code ec;
     int err = 0;
     if (!write_all(fd, init->data(), init->size(), &err)) {
         ::close(fd);

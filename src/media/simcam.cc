@@ -23,6 +23,13 @@ struct Simcam::Impl {
                                    gpointer data) noexcept {
         auto* self = static_cast<Impl*>(data);
         GstElement* element = gst_rtsp_media_get_element(media);
+        if (!self->options.file.empty()) {
+            // Set as a property: a path is never spliced into a launch line.
+            g_object_set(gst::by_name(element, "file").get(), "location",
+                         self->options.file.c_str(), nullptr);
+            gst_object_unref(element);
+            return;
+        }
         auto vsrc = gst::by_name(element, "vsrc");
         auto asrc = self->options.camera.audio ? gst::by_name(element, "asrc") : gst::ElementPtr();
         gst_object_unref(element);
@@ -69,10 +76,14 @@ core::Result<std::string> Simcam::start() {
 
     GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
     const std::string launch =
-        "( " +
-        sim_pipeline_description(o.camera, "rtph264pay name=pay0 pt=96 config-interval=-1",
-                                 "rtpmp4gpay name=pay1 pt=97") +
-        " )";
+        o.file.empty()
+            ? "( " +
+                  sim_pipeline_description(o.camera,
+                                           "rtph264pay name=pay0 pt=96 config-interval=-1",
+                                           "rtpmp4gpay name=pay1 pt=97") +
+                  " )"
+            : "( filesrc name=file ! qtdemux name=demux demux.video_0 ! queue ! h264parse ! "
+              "rtph264pay name=pay0 pt=96 config-interval=-1 )";
     gst_rtsp_media_factory_set_launch(factory, launch.c_str());
     gst_rtsp_media_factory_set_shared(factory, TRUE);  // one encoder however many clients
     g_signal_connect(factory, "media-configure", G_CALLBACK(&Impl::on_media_configure),

@@ -20,6 +20,9 @@ struct SimcamOptions {
     std::string username;  // empty: no authentication (an insecure camera, for audits)
     std::string password;
     std::string mount = "/stream";
+    // When set, serve this MP4's H.264 video as it is (no re-encoding, no audio)
+    // instead of the live sim scene: for benchmarks at realistic bitrates.
+    std::string file;
 };
 
 class Simcam {

@@ -95,6 +95,9 @@ TEST(AddressTest, ParsesAndPrints) {
     EXPECT_FALSE(parse_listen_address("host:"));
     EXPECT_FALSE(parse_listen_address("[::1]80"));
     EXPECT_FALSE(parse_listen_address("h:-1"));
+    EXPECT_FALSE(parse_listen_address("[[]:3"));   // found by config_fuzz
+    EXPECT_FALSE(parse_listen_address("[abc]:3"));
+    EXPECT_FALSE(parse_listen_address("a b:3"));
 }
 
 }  // namespace

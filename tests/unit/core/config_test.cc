@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace hearth::core {
 namespace {
 
@@ -98,6 +100,20 @@ TEST(AddressTest, ParsesAndPrints) {
     EXPECT_FALSE(parse_listen_address("[[]:3"));   // found by config_fuzz
     EXPECT_FALSE(parse_listen_address("[abc]:3"));
     EXPECT_FALSE(parse_listen_address("a b:3"));
+}
+
+}  // namespace
+}  // namespace hearth::core
+
+namespace hearth::core {
+namespace {
+
+TEST(ConfigTest, ReadmeReferenceMatchesTheCode) {
+    std::ifstream in(std::string(HEARTH_TEST_DATA_DIR) + "/../../README.md");
+    ASSERT_TRUE(in);
+    const std::string readme{std::istreambuf_iterator<char>(in), {}};
+    EXPECT_NE(readme.find(config_reference()), std::string::npos)
+        << "README's configuration table is out of date; paste `hearth config reference`";
 }
 
 }  // namespace

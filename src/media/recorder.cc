@@ -196,7 +196,9 @@ void Recorder::handle_sample(EncodedSample s) {
         const std::int64_t pending_us =
             pending_.empty() ? 0 : s.dts_us - pending_.front().dts_us;
         const bool key = s.keyframe;
-        if ((key && pending_us >= options_.fragment_target.count()) ||
+        // 5% slack: a 1 s GOP at 15 fps adds up to 999,990 us after rounding.
+        const std::int64_t target_us = options_.fragment_target.count() * 95 / 100;
+        if ((key && pending_us >= target_us) ||
             pending_us >= options_.fragment_max.count()) {
             flush_fragment();
             if (key && fd_ >= 0 &&

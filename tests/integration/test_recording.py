@@ -29,6 +29,8 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
                  '{"width":640,"height":360,"fps":15,"audio":false}', "--data-dir", data)
         h.hearth("camera", "add", "door", "--kind", "rtsp", "--url", simcam.url,
                  "--credentials-file", creds, "--data-dir", data)
+        h.hearth("camera", "add", "door-udp", "--kind", "rtsp", "--url", simcam.url,
+                 "--transport", "udp", "--credentials-file", creds, "--data-dir", data)
         listed = h.hearth("camera", "list", "--data-dir", data).stdout
         assert password not in listed and "(with credentials)" in listed
 
@@ -36,7 +38,7 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
         started = time.time()
         try:
             status, cams = hub.json("/api/cameras")
-            assert status == 200 and len(cams["cameras"]) == 3
+            assert status == 200 and len(cams["cameras"]) == 4
             assert all(password not in str(c) for c in cams["cameras"])
             h.wait_for("all cameras online", lambda: all(
                 c["state"] == "online" for c in hub.json("/api/cameras")[1]["cameras"]), 30)
@@ -53,7 +55,7 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
             assert lag < 5, f"recording lag {lag}"
             assert hub.get("/healthz")[0] == 200
 
-            for cam_id, audio in ((1, "aac"), (2, None), (3, "aac")):
+            for cam_id, audio in ((1, "aac"), (2, None), (3, "aac"), (4, "aac")):
                 status, rec = hub.json(f"/api/cameras/{cam_id}/recordings")
                 assert status == 200, rec
                 assert len(rec["ranges"]) == 1, f"camera {cam_id}: ranges {rec['ranges']}"
@@ -91,7 +93,7 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
 
         # After a clean stop every file is whole, indexed and playable on its own.
         segs = h.verify_index_against_files(data)
-        assert len(segs) >= 9
+        assert len(segs) >= 12
         for s in segs:
             path = os.path.join(data, s["path"])
             with open(path, "rb") as f:

@@ -192,7 +192,11 @@ int main(int argc, char** argv) {
     simcam_cmd->add_option("--fps", sim_options.scene.fps)->check(CLI::Range(1, 60));
     simcam_cmd->add_option("--kbps", sim_options.video_kbps)->check(CLI::Range(100, 50000));
     simcam_cmd->add_flag("--no-audio", simcam_no_audio);
-    std::string simcam_file;
+    std::string simcam_file, simcam_video = "h264", simcam_audio = "aac";
+    simcam_cmd->add_option("--video-codec", simcam_video, "h264 or h265")
+        ->check(CLI::IsMember({"h264", "h265"}));
+    simcam_cmd->add_option("--audio-codec", simcam_audio, "aac, opus, pcmu or pcma")
+        ->check(CLI::IsMember({"aac", "opus", "pcmu", "pcma"}));
     simcam_cmd->add_option("--file", simcam_file,
                            "Serve this MP4's H.264 video as it is instead of the live scene")
         ->check(CLI::ExistingFile);
@@ -222,6 +226,8 @@ int main(int argc, char** argv) {
         o.camera = sim_options;
         o.camera.audio = !simcam_no_audio;
         o.file = simcam_file;
+        o.camera.video_codec = *media::parse_sim_codec(simcam_video, true);
+        o.camera.audio_codec = *media::parse_sim_codec(simcam_audio, false);
         auto creds = read_credentials(simcam_creds, false);
         if (!creds) {
             return fail(creds.error());

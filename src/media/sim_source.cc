@@ -7,6 +7,21 @@
 
 namespace hearth::media {
 
+core::Result<Codec> parse_sim_codec(std::string_view name, bool video) {
+    if (video) {
+        if (name == "h264") return Codec::kH264;
+        if (name == "h265") return Codec::kH265;
+        return core::make_error(core::ErrorCode::kInvalidArgument,
+                                "sim video codec must be h264 or h265");
+    }
+    if (name == "aac") return Codec::kAac;
+    if (name == "opus") return Codec::kOpus;
+    if (name == "pcmu") return Codec::kPcmu;
+    if (name == "pcma") return Codec::kPcma;
+    return core::make_error(core::ErrorCode::kInvalidArgument,
+                            "sim audio codec must be aac, opus, pcmu or pcma");
+}
+
 core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
     SimCameraOptions o;
     if (text.empty()) {
@@ -31,11 +46,19 @@ core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
         return {};
     };
     for (const auto& [key, value] : j.items()) {
-        if (key != "width" && key != "height" && key != "fps" && key != "kbps" &&
-            key != "audio" && key != "seed") {
-            return core::make_error(core::ErrorCode::kInvalidArgument,
-                                    "unknown sim option '" + key.substr(0, 32) +
-                                        "' (known: width, height, fps, kbps, audio, seed)");
+        if (key == "video_codec" || key == "audio_codec") {
+            const bool video = key == "video_codec";
+            auto codec = parse_sim_codec(value.is_string() ? value.get<std::string>() : "", video);
+            if (!codec) {
+                return codec.error();
+            }
+            (video ? o.video_codec : o.audio_codec) = *codec;
+        } else if (key != "width" && key != "height" && key != "fps" && key != "kbps" &&
+                   key != "audio" && key != "seed") {
+            return core::make_error(
+                core::ErrorCode::kInvalidArgument,
+                "unknown sim option '" + key.substr(0, 32) +
+                    "' (known: width, height, fps, kbps, audio, seed, video_codec, audio_codec)");
         }
     }
     HEARTH_TRY(int_in("width", 160, 3840, o.scene.width));
@@ -57,23 +80,53 @@ core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
     return o;
 }
 
-std::string sim_pipeline_description(const SimCameraOptions& o, const std::string& video_tail,
-                                     const std::string& audio_tail) {
+std::string sim_pipeline_description(const SimCameraOptions& o, SimOutput output) {
     const auto& s = o.scene;
+    const bool rtp = output == SimOutput::kRtp;
+    const std::string gop = std::to_string(s.fps);
+    const std::string kbps = std::to_string(o.video_kbps);
+    std::string video;
+    if (o.video_codec == Codec::kH265) {
+        video = "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=" + gop +
+                " bitrate=" + kbps + " ! h265parse ! " +
+                (rtp ? "rtph265pay name=pay0 pt=96 config-interval=-1"
+                     : "video/x-h265,stream-format=hvc1,alignment=au ! appsink name=vsink");
+    } else {
+        video = "x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=" + gop +
+                " bitrate=" + kbps + " ! video/x-h264,profile=constrained-baseline ! h264parse ! " +
+                (rtp ? "rtph264pay name=pay0 pt=96 config-interval=-1"
+                     : "video/x-h264,stream-format=avc,alignment=au ! appsink name=vsink");
+    }
     std::string d =
         "appsrc name=vsrc is-live=true format=time block=false max-bytes=20000000 "
         "caps=video/x-raw,format=I420,width=" + std::to_string(s.width) +
         ",height=" + std::to_string(s.height) + ",framerate=" + std::to_string(s.fps) +
-        "/1 ! queue max-size-buffers=4 leaky=downstream ! "
-        "x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=" +
-        std::to_string(s.fps) + " bitrate=" + std::to_string(o.video_kbps) +
-        " ! video/x-h264,profile=constrained-baseline ! h264parse ! " + video_tail;
+        "/1 ! queue max-size-buffers=4 leaky=downstream ! " + video;
     if (o.audio) {
+        std::string audio;
+        switch (o.audio_codec) {
+            case Codec::kOpus:
+                audio = "audioconvert ! opusenc bitrate=32000 ! " +
+                        std::string(rtp ? "rtpopuspay name=pay1 pt=97" : "appsink name=asink");
+                break;
+            case Codec::kPcmu:
+            case Codec::kPcma:
+                audio = std::string("audioconvert ! audioresample ! audio/x-raw,rate=8000 ! ") +
+                        (o.audio_codec == Codec::kPcmu ? "mulawenc ! " : "alawenc ! ") +
+                        (rtp ? (o.audio_codec == Codec::kPcmu ? "rtppcmupay name=pay1"
+                                                              : "rtppcmapay name=pay1")
+                             : "appsink name=asink");
+                break;
+            default:
+                audio = "audioconvert ! avenc_aac bitrate=64000 ! aacparse ! " +
+                        std::string(rtp ? "rtpmp4gpay name=pay1 pt=97"
+                                        : "audio/mpeg,stream-format=raw ! appsink name=asink");
+                break;
+        }
         d += " appsrc name=asrc is-live=true format=time block=false "
              "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,rate=" +
-             std::to_string(s.sample_rate) +
-             " ! queue max-size-buffers=20 leaky=downstream ! audioconvert ! avenc_aac bitrate=64000 ! aacparse ! " +
-             audio_tail;
+             std::to_string(s.sample_rate) + " ! queue max-size-buffers=20 leaky=downstream ! " +
+             audio;
     }
     return d;
 }
@@ -168,9 +221,7 @@ SimSource::SimSource(std::string name, SimCameraOptions options)
 core::Result<gst::ElementPtr> SimSource::build_pipeline() {
     HEARTH_ASSIGN_OR_RETURN(
         auto pipeline,
-        gst::parse_pipeline(sim_pipeline_description(
-            options_, "video/x-h264,stream-format=avc,alignment=au ! appsink name=vsink",
-            "audio/mpeg,stream-format=raw ! appsink name=asink")));
+        gst::parse_pipeline(sim_pipeline_description(options_, SimOutput::kAppsink)));
     attach_appsink(gst::by_name(pipeline.get(), "vsink").get(), 0);
     if (options_.audio) {
         attach_appsink(gst::by_name(pipeline.get(), "asink").get(), 1);

@@ -17,17 +17,21 @@ struct SimCameraOptions {
     SimSceneOptions scene;
     int video_kbps = 1500;
     bool audio = true;
+    Codec video_codec = Codec::kH264;  // or kH265
+    Codec audio_codec = Codec::kAac;   // or kOpus, kPcmu, kPcma
 };
+
+// "h264", "h265", "aac", "opus", "pcmu", "pcma". Errors: kInvalidArgument.
+core::Result<Codec> parse_sim_codec(std::string_view name, bool video);
 
 // Parses the JSON options stored with a sim camera ({"width":1280,"height":720,
 // "fps":15,"kbps":1500,"audio":true,"seed":1}). Errors: kInvalidArgument naming the key.
 core::Result<SimCameraOptions> parse_sim_options(std::string_view json);
 
 // gst-launch text of the encoding branches fed by appsrc "vsrc" (and "asrc"),
-// ending in `video_tail` / `audio_tail` (e.g. "appsink name=vsink" or an RTP payloader).
-std::string sim_pipeline_description(const SimCameraOptions& options,
-                                     const std::string& video_tail,
-                                     const std::string& audio_tail);
+// each ending in an appsink (kAppsink) or an RTP payloader pay0/pay1 (kRtp).
+enum class SimOutput : std::uint8_t { kInvalid = 0, kAppsink, kRtp };
+std::string sim_pipeline_description(const SimCameraOptions& options, SimOutput output);
 
 // Pushes rendered frames and audio into the appsrcs at the real rate.
 // Thread: start/stop from one thread; renders on its own thread.

@@ -77,11 +77,7 @@ core::Result<std::string> Simcam::start() {
     GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
     const std::string launch =
         o.file.empty()
-            ? "( " +
-                  sim_pipeline_description(o.camera,
-                                           "rtph264pay name=pay0 pt=96 config-interval=-1",
-                                           "rtpmp4gpay name=pay1 pt=97") +
-                  " )"
+            ? "( " + sim_pipeline_description(o.camera, SimOutput::kRtp) + " )"
             : "( filesrc name=file ! qtdemux name=demux demux.video_0 ! queue ! h264parse ! "
               "rtph264pay name=pay0 pt=96 config-interval=-1 )";
     gst_rtsp_media_factory_set_launch(factory, launch.c_str());

@@ -115,6 +115,42 @@ def test_demo_creates_two_sim_cameras_and_records():
         assert hub.stop() == 0
 
 
+def test_rtsp_codecs_h265_g711_opus():
+    """H.265 with G.711, and H.264 with Opus, recorded as they came."""
+    d = h.tempdir("codecs")
+    data = os.path.join(d, "data")
+    cams = [h.Simcam(video_codec="h265", audio_codec="pcmu"),
+            h.Simcam(video_codec="h264", audio_codec="opus"),
+            h.Simcam(video_codec="h264", audio_codec="pcma")]
+    expected = [("hevc", "pcm_mulaw"), ("h264", "opus"), ("h264", "pcm_alaw")]
+    try:
+        for i, cam in enumerate(cams):
+            h.hearth("camera", "add", f"cam{i}", "--kind", "rtsp", "--url", cam.url,
+                     "--data-dir", data)
+        hub = h.Hub(data)
+        try:
+            for i in range(len(cams)):
+                h.wait_for(f"camera {i + 1} recording", lambda: (
+                    lambda r: r and (r[0]["end_ms"] - r[0]["start_ms"]) > 6000)(
+                        hub.json(f"/api/cameras/{i + 1}/recordings")[1]["ranges"]), 40)
+            for i, (video, audio) in enumerate(expected):
+                r = hub.json(f"/api/cameras/{i + 1}/recordings")[1]["ranges"][0]
+                status, _, body = hub.get(f"/api/cameras/{i + 1}/download?"
+                                          f"start={r['start_ms'] / 1000}&end={r['end_ms'] / 1000}")
+                assert status == 200, body[:200]
+                path = os.path.join(d, f"cam{i}.mp4")
+                open(path, "wb").write(body)
+                h.check_playable(path, expect_video=video, expect_audio=audio, min_duration=4)
+                h.ffmpeg_decodes(path)
+        finally:
+            assert hub.stop() == 0
+        h.verify_index_against_files(data)
+    finally:
+        for cam in cams:
+            cam.stop()
+
+
 if __name__ == "__main__":
     h.run([test_record_sim_and_rtsp_cameras_for_30_seconds,
-           test_demo_creates_two_sim_cameras_and_records])
+           test_demo_creates_two_sim_cameras_and_records,
+           test_rtsp_codecs_h265_g711_opus])

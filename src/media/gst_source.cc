@@ -125,7 +125,8 @@ void GstSource::handle_sample(int track, gst::SamplePtr sample) {
         }
         return;
     }
-    if (published_.empty() || changed) {
+    // A track that shows up after publication (a late pad) also starts a new file.
+    if (published_.empty() || changed || published_.size() != infos_.size()) {
         published_.clear();
         for (const auto& i : infos_) {
             published_.push_back(*i);
@@ -144,7 +145,8 @@ void GstSource::handle_sample(int track, gst::SamplePtr sample) {
 }
 
 void GstSource::deliver_locked(const EncodedSample& sample) {
-    if (published_[sample.track].codec == Codec::kInvalid) {
+    if (sample.track >= static_cast<int>(published_.size()) ||
+        published_[sample.track].codec == Codec::kInvalid) {
         return;  // a track we cannot record (reported once above)
     }
     sink_->on_sample(sample);

@@ -143,6 +143,8 @@ core::Result<gst::ElementPtr> RtspSource::build_pipeline() {
     pipeline_ = pipeline.get();
     g_signal_connect(src.get(), "pad-added", G_CALLBACK(&RtspSource::on_pad_added), this);
     g_signal_connect(src.get(), "no-more-pads", G_CALLBACK(&RtspSource::on_no_more_pads), this);
+    g_signal_connect(src.get(), "on-sdp", G_CALLBACK(&RtspSource::on_sdp), this);
+    sdp_tracks_ = -1;
     return pipeline;
 }
 
@@ -181,9 +183,38 @@ void RtspSource::on_pad_added(GstElement* /*src*/, GstPad* pad, gpointer data) n
     gst_element_sync_state_with_parent(bin);
 }
 
+void RtspSource::on_sdp(GstElement* /*src*/, GstSDPMessage* sdp, gpointer data) noexcept {
+    // Count the streams we can record before any pad appears, so that samples wait
+    // for every track instead of publishing whichever pad came first.
+    auto* self = static_cast<RtspSource*>(data);
+    int supported = 0;
+    for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+        const GstSDPMedia* media = gst_sdp_message_get_media(sdp, i);
+        const char* rtpmap = gst_sdp_media_get_attribute_val(media, "rtpmap");
+        if (rtpmap == nullptr) {
+            continue;
+        }
+        std::string map = rtpmap;  // "96 H264/90000"
+        const auto space = map.find(' ');
+        const auto slash = map.find('/');
+        if (space == std::string::npos || slash == std::string::npos || slash < space) {
+            continue;
+        }
+        std::string encoding = map.substr(space + 1, slash - space - 1);
+        for (auto& c : encoding) {
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        if (branch_for(encoding) != nullptr) {
+            ++supported;
+        }
+    }
+    self->sdp_tracks_ = supported;
+    self->set_expected_tracks(supported);
+}
+
 void RtspSource::on_no_more_pads(GstElement* /*src*/, gpointer data) noexcept {
     auto* self = static_cast<RtspSource*>(data);
-    self->set_expected_tracks(self->next_track_.load());
+    self->set_expected_tracks(std::max(self->next_track_.load(), self->sdp_tracks_.load()));
 }
 
 }  // namespace hearth::media

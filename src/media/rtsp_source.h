@@ -2,6 +2,8 @@
 // H.264/H.265 video and AAC/G.711/Opus audio, depayloaded but never decoded.
 #pragma once
 
+#include <gst/sdp/gstsdpmessage.h>
+
 #include <atomic>
 #include <string>
 
@@ -37,11 +39,13 @@ protected:
 private:
     static void on_pad_added(GstElement* src, GstPad* pad, gpointer self) noexcept;
     static void on_no_more_pads(GstElement* src, gpointer self) noexcept;
+    static void on_sdp(GstElement* src, GstSDPMessage* sdp, gpointer self) noexcept;
 
     std::string name_;
     RtspOptions options_;
     GstElement* pipeline_ = nullptr;  // borrowed, valid between build and teardown
     std::atomic<int> next_track_{0};
+    std::atomic<int> sdp_tracks_{-1};  // supported streams the camera announced
 };
 
 }  // namespace hearth::media

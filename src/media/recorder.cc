@@ -288,6 +288,10 @@ bool Recorder::open_segment(core::WallMicros start_us) {
         path = data_dir_ / rel;
         std::error_code ec;
         std::filesystem::create_directories(path.parent_path(), ec);
+        if (ec) {
+            fail("cannot create recording folder: " + ec.message());
+            return false;
+        }
         fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 && errno != EEXIST) {
             break;

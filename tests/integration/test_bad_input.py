@@ -179,8 +179,37 @@ def test_disk_full_pauses_recording_and_it_resumes():
         subprocess.run(["umount", "-l", rec])
 
 
+def test_read_only_recordings_directory_pauses_recording_and_it_resumes():
+    d = h.tempdir("ro")
+    data = os.path.join(d, "data")
+    rec = os.path.join(data, "recordings")
+    os.makedirs(rec)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,ro", "tmpfs", rec],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise h.Skip(f"cannot mount a tmpfs here ({r.stderr.strip()})")
+    try:
+        h.hearth("camera", "add", "cam", "--kind", "sim", "--options",
+                 '{"width":320,"height":180,"fps":10}', "--data-dir", data)
+        hub = h.Hub(data)
+        try:
+            err = h.wait_for("a recording.error event", lambda: events(hub, "recording.error"), 30)
+            assert "Read-only file system" in err[0]["detail"], err
+            assert hub.json("/api/cameras")[1]["cameras"][0]["state"] == "online"
+            subprocess.run(["mount", "-o", "remount,rw", rec], check=True)
+            h.wait_for("a recording.resumed event", lambda: events(hub, "recording.resumed"), 30)
+            h.wait_for("a recording", lambda: hub.json("/api/cameras/1/recordings")[1]["ranges"], 20)
+        finally:
+            assert hub.stop() == 0
+        assert "Read-only file system" in hub.output()
+        h.verify_index_against_files(data)
+    finally:
+        subprocess.run(["umount", "-l", rec])
+
+
 if __name__ == "__main__":
     h.run([test_bad_config_files_fail_fast_naming_file_line_and_key,
            test_command_line_refuses_unsafe_or_bad_values,
            test_failing_cameras_are_reported_and_others_keep_recording,
-           test_disk_full_pauses_recording_and_it_resumes])
+           test_disk_full_pauses_recording_and_it_resumes,
+           test_read_only_recordings_directory_pauses_recording_and_it_resumes])

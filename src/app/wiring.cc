@@ -6,6 +6,7 @@
 #include <csignal>
 #include <charconv>
 
+#include "media/rtsp_client_source.h"
 #include "media/rtsp_source.h"
 #include "media/sim_source.h"
 #include "media/v4l2_source.h"
@@ -45,6 +46,12 @@ core::Result<std::unique_ptr<media::Source>> make_source(const store::Camera& c)
             o.username = c.username;
             o.password = c.password;
             HEARTH_TRY(media::apply_rtsp_options(c.options, o));
+            // The lean built-in client records TCP streams at a fraction of rtspsrc's CPU;
+            // rtspsrc stays for UDP transport and for rtsps:// (TLS).
+            if (o.transport == media::RtspTransport::kTcp && o.url.rfind("rtsp://", 0) == 0) {
+                return std::unique_ptr<media::Source>(
+                    std::make_unique<media::RtspClientSource>(c.name, std::move(o)));
+            }
             return std::unique_ptr<media::Source>(
                 std::make_unique<media::RtspSource>(c.name, std::move(o)));
         }

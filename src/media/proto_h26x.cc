@@ -30,15 +30,21 @@ void put_u32(std::uint8_t* at, std::size_t v) {
     at[3] = static_cast<std::uint8_t>(v);
 }
 
-void skip_scaling_list(bits::BitReader& r, int size) {
+// 7.3.2.1.1.1; false for a delta_scale outside -128..127 (malformed).
+bool skip_scaling_list(bits::BitReader& r, int size) {
     int last = 8;
     int next = 8;
     for (int j = 0; j < size && r.ok(); ++j) {
         if (next != 0) {
-            next = (last + r.read_se() + 256) % 256;
+            const std::int32_t delta = r.read_se();
+            if (delta < -128 || delta > 127) {
+                return false;
+            }
+            next = (last + delta + 256) % 256;
         }
         last = next == 0 ? last : next;
     }
+    return r.ok();
 }
 
 // H.265 profile_tier_level (7.3.3) with profilePresentFlag = 1.
@@ -86,6 +92,7 @@ public:
             return;
         }
         const bool gap = note_sequence(p);
+        const std::int64_t ticks = timeline_.ticks(p.timestamp);  // every packet: no wrap is missed
         if (gap && active_) {
             broken_ = true;
         }
@@ -95,6 +102,7 @@ public:
         if (!active_) {
             active_ = true;
             timestamp_ = p.timestamp;
+            ticks_ = ticks;
         }
         if (gap) {
             broken_ = true;  // the lost packets may have been this unit's first ones
@@ -309,7 +317,8 @@ private:
         EncodedSample s;
         s.track = track_index_;
         s.data = std::make_shared<const std::vector<std::uint8_t>>(au_.begin(), au_.end());
-        std::int64_t t = timeline_.to_us(timeline_.ticks(timestamp_));
+        // Never below zero (the recorder anchors on the first sample) and always growing.
+        std::int64_t t = std::max<std::int64_t>(0, timeline_.to_us(ticks_));
         if (have_last_ && t <= last_dts_us_) {
             t = last_dts_us_ + 1;  // reordered (B-frames) or repeated: keep decode time growing
         }
@@ -331,6 +340,7 @@ private:
     const bool hevc_;
     std::vector<std::uint8_t> au_;  // the unit being built, length-prefixed
     std::uint32_t timestamp_ = 0;
+    std::int64_t ticks_ = 0;  // timestamp_ on the track's timeline
     bool active_ = false;
     bool broken_ = false;
     bool has_vcl_ = false;
@@ -376,8 +386,19 @@ core::Result<H264Sps> parse_h264_sps(std::span<const std::uint8_t> nal) {
     r.read_ue();  // seq_parameter_set_id
     bool separate_colour_plane = false;
     switch (s.profile_idc) {
-        case 100: case 110: case 122: case 244: case 44: case 83:
-        case 86: case 118: case 128: case 138: case 139: case 134: case 135: {
+        case 100:
+        case 110:
+        case 122:
+        case 244:
+        case 44:
+        case 83:
+        case 86:
+        case 118:
+        case 128:
+        case 138:
+        case 139:
+        case 134:
+        case 135: {
             s.chroma_format_idc = static_cast<int>(r.read_ue());
             if (s.chroma_format_idc > 3) {
                 return bad_sps("H.264");
@@ -387,18 +408,19 @@ core::Result<H264Sps> parse_h264_sps(std::span<const std::uint8_t> nal) {
             }
             s.bit_depth_luma = 8 + static_cast<int>(std::min(r.read_ue(), 8u));
             s.bit_depth_chroma = 8 + static_cast<int>(std::min(r.read_ue(), 8u));
-            r.read_bit();  // qpprime_y_zero_transform_bypass_flag
+            r.read_bit();             // qpprime_y_zero_transform_bypass_flag
             if (r.read_bit() != 0) {  // seq_scaling_matrix_present_flag
                 const int lists = s.chroma_format_idc == 3 ? 12 : 8;
                 for (int i = 0; i < lists && r.ok(); ++i) {
-                    if (r.read_bit() != 0) {
-                        skip_scaling_list(r, i < 6 ? 16 : 64);
+                    if (r.read_bit() != 0 && !skip_scaling_list(r, i < 6 ? 16 : 64)) {
+                        return bad_sps("H.264");
                     }
                 }
             }
             break;
         }
-        default: break;
+        default:
+            break;
     }
     r.read_ue();  // log2_max_frame_num_minus4
     const auto poc_type = r.read_ue();

@@ -90,7 +90,8 @@ public:
             }
             const std::int64_t ticks = base + std::int64_t{index} * frame_ticks_;
             if (au_size > data.size()) {
-                if (index == 0 && used_bits + static_cast<std::size_t>(size_length_) > header_bits) {
+                if (index == 0 &&
+                    used_bits + static_cast<std::size_t>(size_length_) > header_bits) {
                     // The only AU, larger than this packet: collect fragments.
                     fragment_.assign(data.begin(), data.end());
                     fragment_size_ = au_size;
@@ -115,7 +116,7 @@ private:
         EncodedSample s;
         s.track = track_index_;
         s.data = copy_bytes(au);
-        s.pts_us = s.dts_us = timeline_.to_us(ticks);
+        s.pts_us = s.dts_us = std::max<std::int64_t>(0, timeline_.to_us(ticks));
         s.duration_us = timeline_.to_us(frame_ticks_) - timeline_.to_us(0);
         s.keyframe = true;
         out->push_back(std::move(s));
@@ -157,7 +158,8 @@ public:
         EncodedSample s;
         s.track = track_index_;
         s.data = copy_bytes(p.payload);
-        s.pts_us = s.dts_us = timeline_.to_us(timeline_.ticks(p.timestamp));
+        s.pts_us = s.dts_us =
+            std::max<std::int64_t>(0, timeline_.to_us(timeline_.ticks(p.timestamp)));
         const std::int64_t samples = track().codec == Codec::kOpus
                                          ? opus_samples(p.payload)
                                          : static_cast<std::int64_t>(p.payload.size());
@@ -182,10 +184,16 @@ private:
         }
         int frames = 1;
         switch (packet[0] & 3) {
-            case 0: frames = 1; break;
+            case 0:
+                frames = 1;
+                break;
             case 1:
-            case 2: frames = 2; break;
-            default: frames = packet.size() > 1 ? (packet[1] & 0x3f) : 0; break;
+            case 2:
+                frames = 2;
+                break;
+            default:
+                frames = packet.size() > 1 ? (packet[1] & 0x3f) : 0;
+                break;
         }
         return std::int64_t{frame} * frames;
     }
@@ -282,7 +290,8 @@ core::Result<std::unique_ptr<Depacketizer>> make_depacketizer(const sdp::MediaDe
                                                               int track_index) {
     switch (media.codec) {
         case Codec::kH264:
-        case Codec::kH265: return make_nal_depacketizer(media, track_index);
+        case Codec::kH265:
+            return make_nal_depacketizer(media, track_index);
         case Codec::kAac:
             if (media.size_length <= 0) {
                 break;
@@ -292,7 +301,8 @@ core::Result<std::unique_ptr<Depacketizer>> make_depacketizer(const sdp::MediaDe
         case Codec::kPcmu:
         case Codec::kPcma:
             return std::unique_ptr<Depacketizer>(new FrameDepacketizer(media, track_index));
-        case Codec::kInvalid: break;
+        case Codec::kInvalid:
+            break;
     }
     return make_error(ErrorCode::kInvalidArgument,
                       "no depacketizer for " + media.encoding.substr(0, 32));

@@ -7,9 +7,10 @@
 //
 // Timestamps: each track unwraps its 32-bit RTP clock to 64 bits and counts microseconds from
 // its own first packet, so audio and video share a zero only approximately (the recorder
-// anchors at the first sample). RTP timestamps are presentation times; when a stream reorders
-// frames (B-frames) we do not reconstruct decode times: dts is pts clamped to grow by at least
-// 1 us, and pts is set equal to it.
+// anchors at the first sample); times before that first packet are clamped to 0. RTP timestamps
+// are presentation times; when a stream reorders frames (B-frames) we do not reconstruct decode
+// times: video dts is pts clamped to grow by at least 1 us, and pts is set equal to it.
+// H.264/H.265 specifics are in proto_h26x.h.
 //
 // Thread-safety: one depacketizer per track, used by one thread.
 //

@@ -29,8 +29,8 @@ std::string_view trim(std::string_view s) {
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool is_token_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
 }
 
 bool has_control_chars(std::string_view s) {
@@ -113,10 +113,13 @@ std::string quoted(std::string_view s) {
 
 const char* algorithm_name(DigestAlgorithm a) {
     switch (a) {
-        case DigestAlgorithm::kMd5Sess: return "MD5-sess";
-        case DigestAlgorithm::kSha256: return "SHA-256";
+        case DigestAlgorithm::kMd5Sess:
+            return "MD5-sess";
+        case DigestAlgorithm::kSha256:
+            return "SHA-256";
         case DigestAlgorithm::kMd5:
-        case DigestAlgorithm::kInvalid: break;
+        case DigestAlgorithm::kInvalid:
+            break;
     }
     return "MD5";
 }
@@ -335,7 +338,8 @@ Transport parse_transport(std::string_view value) {
     std::size_t pos = 0;
     while (pos <= value.size()) {
         const auto semi = value.find(';', pos);
-        const auto part = trim(value.substr(pos, semi == std::string_view::npos ? semi : semi - pos));
+        const auto part =
+            trim(value.substr(pos, semi == std::string_view::npos ? semi : semi - pos));
         if (part.starts_with("RTP/AVP/TCP") || iequals(part, "RTP/AVP/TCP")) {
             t.tcp = true;
         } else if (part.starts_with("interleaved=")) {
@@ -388,8 +392,8 @@ bool public_has(std::string_view public_header, std::string_view method) {
     std::size_t pos = 0;
     while (pos <= public_header.size()) {
         const auto comma = public_header.find(',', pos);
-        const auto item = trim(public_header.substr(
-            pos, comma == std::string_view::npos ? comma : comma - pos));
+        const auto item =
+            trim(public_header.substr(pos, comma == std::string_view::npos ? comma : comma - pos));
         if (iequals(item, method)) {
             return true;
         }
@@ -411,9 +415,8 @@ core::Result<Challenge> parse_challenge(std::string_view value) {
     } else if (iequals(scheme, "Basic")) {
         c.scheme = AuthScheme::kBasic;
     } else {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "unsupported authentication scheme '" +
-                              std::string(scheme.substr(0, 16)) + "'");
+        return make_error(ErrorCode::kInvalidArgument, "unsupported authentication scheme '" +
+                                                           std::string(scheme.substr(0, 16)) + "'");
     }
     std::string_view rest = sp == std::string_view::npos ? "" : value.substr(sp);
     // auth-param list: name=token or name="quoted \" string", separated by commas.
@@ -563,15 +566,15 @@ std::string Authenticator::answer(std::string_view method, std::string_view uri,
         ha1 = hex_digest(alg, ha1 + ":" + challenge_.nonce + ":" + cn);
     }
     const std::string ha2 = hex_digest(alg, std::string(method) + ":" + std::string(uri));
-    std::string out = "Digest username=" + quoted(username_) + ", realm=" + quoted(challenge_.realm) +
+    std::string out = "Digest username=" + quoted(username_) +
+                      ", realm=" + quoted(challenge_.realm) +
                       ", nonce=" + quoted(challenge_.nonce) + ", uri=" + quoted(uri);
     if (challenge_.qop_auth) {
         char nc[16];
         std::snprintf(nc, sizeof nc, "%08x", ++nonce_count_);
         const std::string response =
             hex_digest(alg, ha1 + ":" + challenge_.nonce + ":" + nc + ":" + cn + ":auth:" + ha2);
-        out += ", response=" + quoted(response) + ", qop=auth, nc=" + nc +
-               ", cnonce=" + quoted(cn);
+        out += ", response=" + quoted(response) + ", qop=auth, nc=" + nc + ", cnonce=" + quoted(cn);
     } else {
         out += ", response=" + quoted(hex_digest(alg, ha1 + ":" + challenge_.nonce + ":" + ha2));
     }
@@ -648,7 +651,8 @@ core::Result<Url> parse_url(std::string_view url) {
         u.path = std::string(rest.substr(path_start));
     }
     if (has_control_chars(u.path) || u.path.find(' ') != std::string::npos) {
-        return make_error(ErrorCode::kInvalidArgument, "camera URL has spaces or control characters");
+        return make_error(ErrorCode::kInvalidArgument,
+                          "camera URL has spaces or control characters");
     }
     return u;
 }

@@ -8,7 +8,7 @@
 // Thread-safety: free functions are pure; a DigestAuth or Authenticator belongs to one thread.
 //
 // Example:
-//   std::string text = rtsp::build_request("DESCRIBE", url, cseq++, {{"Accept", "application/sdp"}});
+//   auto text = rtsp::build_request("DESCRIBE", url, cseq++, {{"Accept", "application/sdp"}});
 //   ... read bytes ...
 //   auto chunk = rtsp::next_chunk(buffer);  // kData frame, kResponse, or kNeedMore
 #pragma once
@@ -38,10 +38,10 @@ struct Header {
 // sends to the client (e.g. a GET_PARAMETER ping or an ANNOUNCE).
 struct Message {
     bool is_response = false;
-    int status = 0;       // responses
-    std::string reason;   // responses
-    std::string method;   // requests
-    std::string uri;      // requests
+    int status = 0;      // responses
+    std::string reason;  // responses
+    std::string method;  // requests
+    std::string uri;     // requests
     std::vector<Header> headers;
     std::string body;
 
@@ -74,9 +74,9 @@ enum class ChunkKind : std::uint8_t {
 struct Chunk {
     ChunkKind kind = ChunkKind::kInvalid;
     std::size_t consumed = 0;
-    std::uint8_t channel = 0;                // kData
-    std::span<const std::uint8_t> payload;   // kData: points into the input
-    Message message;                         // kMessage
+    std::uint8_t channel = 0;               // kData
+    std::span<const std::uint8_t> payload;  // kData: points into the input
+    Message message;                        // kMessage
 };
 
 // Splits the next chunk off the head of `bytes`. Errors: those of parse_message, for a message
@@ -137,8 +137,7 @@ public:
 
     // The Authorization header value for one request. `cnonce` is for tests; empty draws 16
     // random hex digits.
-    std::string answer(std::string_view method, std::string_view uri,
-                       std::string_view cnonce = {});
+    std::string answer(std::string_view method, std::string_view uri, std::string_view cnonce = {});
 
 private:
     std::string username_;

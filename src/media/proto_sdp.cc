@@ -176,7 +176,8 @@ std::optional<std::string> describe_format(const RawSection& raw, int pt, MediaD
     if (enc == "MPEG4-GENERIC") {
         const std::string mode = lower(param("mode"));
         if (mode != "aac-hbr" && mode != "aac-lbr") {
-            return "MPEG4-GENERIC mode '" + mode.substr(0, 16) + "' is not supported";
+            return "MPEG4-GENERIC mode '" + std::string(param("mode").substr(0, 16)) +
+                   "' is not supported";
         }
         auto config = hex_decode(param("config"));
         if (!config || config->empty() || !parse_aac_config(*config)) {
@@ -186,21 +187,19 @@ std::optional<std::string> describe_format(const RawSection& raw, int pt, MediaD
         int index_length = 0;
         int index_delta_length = 0;
         int constant_duration = 0;
-        if (!parse_int(param("sizelength"), &size_length) || size_length < 1 ||
-            size_length > 16) {
+        if (!parse_int(param("sizelength"), &size_length) || size_length < 1 || size_length > 16) {
             return "AAC without a valid sizelength";
         }
-        if ((!param("indexlength").empty() &&
-             (!parse_int(param("indexlength"), &index_length) || index_length < 0 ||
-              index_length > 8)) ||
+        if ((!param("indexlength").empty() && (!parse_int(param("indexlength"), &index_length) ||
+                                               index_length < 0 || index_length > 8)) ||
             (!param("indexdeltalength").empty() &&
              (!parse_int(param("indexdeltalength"), &index_delta_length) ||
               index_delta_length < 0 || index_delta_length > 8))) {
             return "AAC with a bad AU-header layout";
         }
         if (!param("constantduration").empty() &&
-            (!parse_int(param("constantduration"), &constant_duration) ||
-             constant_duration < 0 || constant_duration > 65536)) {
+            (!parse_int(param("constantduration"), &constant_duration) || constant_duration < 0 ||
+             constant_duration > 65536)) {
             return "AAC with a bad constantDuration";
         }
         m->codec = Codec::kAac;
@@ -212,7 +211,7 @@ std::optional<std::string> describe_format(const RawSection& raw, int pt, MediaD
         m->mode = std::string(param("mode"));
         return std::nullopt;
     }
-    if (enc == "OPUS") {
+    if (enc == "OPUS" || enc == "X-GST-OPUS-DRAFT-SPITTKA-00") {  // the latter: old GStreamer
         m->codec = Codec::kOpus;
         m->stereo = param("sprop-stereo") != "0";
         return std::nullopt;
@@ -321,8 +320,8 @@ std::string resolve_control(std::string_view base_url, std::string_view control)
     if (control.front() == '/') {
         // An absolute path replaces the base's path: keep "scheme://authority".
         const auto scheme_end = out.find("://");
-        const auto path = scheme_end == std::string::npos ? out.size()
-                                                          : out.find('/', scheme_end + 3);
+        const auto path =
+            scheme_end == std::string::npos ? out.size() : out.find('/', scheme_end + 3);
         out.resize(std::min(path, out.size()));
         out += control;
         return out;
@@ -414,13 +413,13 @@ core::Result<SessionDescription> parse_sdp(std::string_view text, std::string_vi
                     if (s1 != std::string_view::npos) {
                         const auto tail = rest.substr(s1 + 1);
                         const auto s2 = tail.find('/');
-                        if (!parse_int(tail.substr(0, s2), &map.clock_rate) ||
-                            map.clock_rate < 0 || map.clock_rate > 1'000'000) {
+                        if (!parse_int(tail.substr(0, s2), &map.clock_rate) || map.clock_rate < 0 ||
+                            map.clock_rate > 1'000'000) {
                             map.clock_rate = 0;
                         }
                         if (s2 != std::string_view::npos &&
-                            (!parse_int(tail.substr(s2 + 1), &map.channels) ||
-                             map.channels < 0 || map.channels > 64)) {
+                            (!parse_int(tail.substr(s2 + 1), &map.channels) || map.channels < 0 ||
+                             map.channels > 64)) {
                             map.channels = 0;
                         }
                     }

@@ -24,7 +24,7 @@ inline constexpr std::size_t kMaxSdpBytes = 64 * 1024;
 inline constexpr std::size_t kMaxMediaSections = 16;
 
 struct MediaDescription {
-    std::string media;     // "video" or "audio"
+    std::string media;  // "video" or "audio"
     Codec codec = Codec::kInvalid;
     int payload_type = -1;
     std::string encoding;  // rtpmap encoding name, upper case ("H264")

@@ -1,3 +1,5 @@
+// Hand-written because no Debian library offers a lean RTSP client.
+//
 // An IP camera over RTSP with our own lean client instead of GStreamer's rtspsrc: RTP
 // interleaved over the RTSP TCP connection, depacketized straight into EncodedSamples (see
 // proto_rtsp.h, proto_sdp.h, proto_rtp.h). One thread and one socket per camera, no jitter

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make bench: Hearth's recorder vs one ffmpeg process per camera (see bench/README.md).
+# Usage: bench/run.sh [BUILD_DIR] [record_bench.py options, e.g. --quick | --streams 1,8 --seconds 30]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+build="${1:-build}"
+[ $# -gt 0 ] && shift
+hearth="$build/src/app/hearth"
+if [ ! -x "$hearth" ]; then
+    echo "bench: no hearth binary at $hearth (run make build first)" >&2
+    exit 1
+fi
+for tool in ffmpeg ffprobe python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "bench: $tool is needed and was not found on PATH" >&2
+        exit 1
+    fi
+done
+python3 "$here/sim_bench.py" --hearth "$hearth"
+exec python3 "$here/record_bench.py" --hearth "$hearth" "$@"

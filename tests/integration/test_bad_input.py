@@ -117,7 +117,9 @@ def test_failing_cameras_are_reported_and_others_keep_recording():
                 lambda evs: evs if len({e["camera"] for e in evs}) == 3 else None)(
                     events(hub, "camera.offline")), 40)
             by_camera = {e["camera"]: e["detail"] for e in offline}
-            assert "Unauthorized" in by_camera[3], by_camera
+            assert "connection refused" in by_camera[2], by_camera
+            assert "rejected the credentials (401)" in by_camera[3], by_camera
+            assert "malformed RTSP response" in by_camera[4], by_camera
             for detail in by_camera.values():
                 assert detail and "not-the-password" not in detail
             assert garbage.hits >= 1

@@ -258,6 +258,13 @@ std::int64_t Timeline::ticks(std::uint32_t timestamp) {
     return last_ticks_;
 }
 
+void Timeline::set_origin(std::uint32_t timestamp) {
+    // Packets that came before the PLAY response are re-based onto the same origin.
+    last_ticks_ = started_ ? static_cast<std::int32_t>(last_ - timestamp) : 0;
+    last_ = started_ ? last_ : timestamp;
+    started_ = true;
+}
+
 std::int64_t Timeline::to_us(std::int64_t ticks) const {
     // Split to keep ticks * 1e6 from overflowing for long sessions.
     const std::int64_t seconds = ticks / clock_rate_;

@@ -54,6 +54,9 @@ class Timeline {
 public:
     explicit Timeline(int clock_rate) : clock_rate_(clock_rate > 0 ? clock_rate : 90000) {}
     std::int64_t ticks(std::uint32_t timestamp);
+    // Counts ticks from `timestamp` (the RTP-Info rtptime of the PLAY response), so that
+    // every track of a session shares the same zero and audio stays in sync with video.
+    void set_origin(std::uint32_t timestamp);
     std::int64_t to_us(std::int64_t ticks) const;
     int clock_rate() const { return clock_rate_; }
 
@@ -80,6 +83,9 @@ public:
 
     // Whether track() is complete (video: parameter sets seen and parsed).
     virtual bool ready() const = 0;
+
+    // See Timeline::set_origin.
+    void set_rtp_origin(std::uint32_t rtptime) { timeline_.set_origin(rtptime); }
     const TrackInfo& track() const { return track_; }
     // Changes whenever track() changes (e.g. a new SPS with another resolution).
     std::uint32_t track_version() const { return track_version_; }

@@ -657,4 +657,67 @@ core::Result<Url> parse_url(std::string_view url) {
     return u;
 }
 
+std::vector<RtpInfo> parse_rtp_info(std::string_view value) {
+    std::vector<RtpInfo> out;
+    // Entries are split on "," followed by "url=": a URL itself may hold commas.
+    std::size_t pos = 0;
+    while (pos < value.size() && out.size() < 16) {
+        auto next = value.find(",url=", pos);
+        auto next_spaced = value.find(", url=", pos);
+        if (next_spaced < next) {
+            next = next_spaced;
+        }
+        const auto entry = value.substr(pos, next == std::string_view::npos ? value.npos : next - pos);
+        pos = next == std::string_view::npos ? value.size() : next + 1;
+        RtpInfo info;
+        std::size_t at = 0;
+        while (at <= entry.size()) {
+            auto semi = entry.find(';', at);
+            auto field = entry.substr(at, semi == std::string_view::npos ? entry.npos : semi - at);
+            while (!field.empty() && field.front() == ' ') {
+                field.remove_prefix(1);
+            }
+            if (field.rfind("url=", 0) == 0) {
+                info.url = std::string(field.substr(4));
+            } else if (field.rfind("rtptime=", 0) == 0) {
+                std::uint32_t t = 0;
+                const auto digits = field.substr(8);
+                const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), t);
+                if (ec == std::errc() && end == digits.data() + digits.size()) {
+                    info.rtptime = t;
+                }
+            }
+            if (semi == std::string_view::npos) {
+                break;
+            }
+            at = semi + 1;
+        }
+        if (!info.url.empty()) {
+            out.push_back(std::move(info));
+        }
+    }
+    return out;
+}
+
+bool rtp_info_matches(std::string_view info_url, std::string_view control) {
+    auto trim = [](std::string_view s) {
+        while (!s.empty() && s.back() == '/') {
+            s.remove_suffix(1);
+        }
+        return s;
+    };
+    info_url = trim(info_url);
+    control = trim(control);
+    if (info_url.empty() || control.empty()) {
+        return false;
+    }
+    if (info_url == control) {
+        return true;
+    }
+    // A relative url ("trackID=1" or "stream=0") matches the end of the absolute control.
+    return control.size() > info_url.size() &&
+           control.substr(control.size() - info_url.size()) == info_url &&
+           control[control.size() - info_url.size() - 1] == '/';
+}
+
 }  // namespace hearth::media::rtsp

@@ -101,6 +101,17 @@ core::Result<Session> parse_session(std::string_view value);
 // Splits "OPTIONS, DESCRIBE, GET_PARAMETER" and reports whether `method` is listed.
 bool public_has(std::string_view public_header, std::string_view method);
 
+// One stream of a PLAY response's RTP-Info header (RFC 2326 12.33).
+struct RtpInfo {
+    std::string url;
+    std::optional<std::uint32_t> rtptime;
+};
+// Parses "url=...;seq=..;rtptime=..,url=...". Malformed entries are skipped; at most 16.
+std::vector<RtpInfo> parse_rtp_info(std::string_view value);
+// Whether an RTP-Info url names the stream whose control URL is `control` (servers
+// write it absolute or relative, with or without a trailing slash).
+bool rtp_info_matches(std::string_view info_url, std::string_view control);
+
 enum class AuthScheme : std::uint8_t { kInvalid = 0, kBasic, kDigest };
 enum class DigestAlgorithm : std::uint8_t { kInvalid = 0, kMd5, kMd5Sess, kSha256 };
 

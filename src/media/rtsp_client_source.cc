@@ -171,6 +171,15 @@ public:
         HEARTH_ASSIGN_OR_RETURN(const rtsp::Message play,
                                 request("PLAY", aggregate_, {{"Range", "npt=0.000-"}}));
         HEARTH_TRY(expect_ok("PLAY", play));
+        if (const auto* info = play.header("RTP-Info")) {
+            for (const auto& entry : rtsp::parse_rtp_info(*info)) {
+                for (auto& t : tracks_) {
+                    if (entry.rtptime && rtsp::rtp_info_matches(entry.url, t.media.control)) {
+                        t.depacketizer->set_rtp_origin(*entry.rtptime);
+                    }
+                }
+            }
+        }
         return stream();
     }
 

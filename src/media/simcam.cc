@@ -73,6 +73,13 @@ core::Result<std::string> Simcam::start() {
     impl_->server = gst_rtsp_server_new();
     gst_rtsp_server_set_address(impl_->server, o.listen.host.c_str());
     gst_rtsp_server_set_service(impl_->server, std::to_string(o.listen.port).c_str());
+    // The default listen backlog of 5 refuses most of 32 clients that connect at once.
+    gst_rtsp_server_set_backlog(impl_->server, 128);
+    // The default pool serves every client on the main loop's one thread: while one waits
+    // for the shared media to prepare, the others stall. Give clients threads of their own.
+    GstRTSPThreadPool* pool = gst_rtsp_server_get_thread_pool(impl_->server);
+    gst_rtsp_thread_pool_set_max_threads(pool, 16);
+    g_object_unref(pool);
 
     GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
     const std::string launch =

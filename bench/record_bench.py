@@ -240,11 +240,20 @@ def ensure_media(seconds, width=1920, height=1080, fps=25, kbps=4000, gop=50):
                     f"{duration:.0f} s"}
 
 
-def start_simcam(hearth, media, workdir):
-    log = os.path.join(workdir, "simcam.log")
-    p = spawn([hearth, "simcam", "--listen", "127.0.0.1:0", "--file", media["path"]], log)
-    m = wait_for_line(p, log, r"rtsp listening on (rtsp://127\.0\.0\.1:\d+/\S+)", 20, "simcam")
-    return p, m.group(1)
+CLIENTS_PER_SIMCAM = 8  # gst-rtsp-server stalls when dozens of clients join one shared media
+
+
+def start_simcams(hearth, media, workdir, n):
+    """One simcam per CLIENTS_PER_SIMCAM cameras; returns (processes, url for camera i)."""
+    procs, urls = [], []
+    for k in range((n + CLIENTS_PER_SIMCAM - 1) // CLIENTS_PER_SIMCAM):
+        log = os.path.join(workdir, f"simcam{k}.log")
+        p = spawn([hearth, "simcam", "--listen", "127.0.0.1:0", "--file", media["path"]], log)
+        m = wait_for_line(p, log, r"rtsp listening on (rtsp://127\.0\.0\.1:\d+/\S+)", 20,
+                          "simcam")
+        procs.append(p)
+        urls.append(m.group(1))
+    return procs, [urls[i % len(urls)] for i in range(n)]
 
 
 # ---------------------------------------------------------------- hearth
@@ -268,10 +277,10 @@ def scrape(base):
 
 def run_hearth(hearth, n, media, seconds, args):
     work = mkdtemp("hearth-bench-h-")
-    sim, url = start_simcam(hearth, media, work)
+    sims, urls = start_simcams(hearth, media, work, n)
     data = os.path.join(work, "data")
     for i in range(1, n + 1):
-        r = subprocess.run([hearth, "camera", "add", f"cam{i}", "--kind", "rtsp", "--url", url,
+        r = subprocess.run([hearth, "camera", "add", f"cam{i}", "--kind", "rtsp", "--url", urls[i - 1],
                             "--data-dir", data], capture_output=True, text=True)
         if r.returncode != 0:
             raise CannotRun(f"hearth camera add failed:\n{r.stdout}{r.stderr}")
@@ -295,7 +304,7 @@ def run_hearth(hearth, n, media, seconds, args):
         if kids:
             print(f"  note: hearth has child processes {kids}; their CPU is not counted")
         time.sleep(SETTLE_S)
-        res = measure([srv.pid], sim.pid, seconds, before=lambda: scrape(base),
+        res = measure([srv.pid], [x.pid for x in sims], seconds, before=lambda: scrape(base),
                       alive=lambda: srv.poll() is None)
         m0, m1 = res.pop("before"), res.pop("after")
         res["cameras"] = per_camera_hearth(m0, m1, n, res["elapsed"], media)
@@ -303,7 +312,8 @@ def run_hearth(hearth, n, media, seconds, args):
                                if " warning " in l or " error " in l][-5:]
     finally:
         rc_srv = stop(srv)
-        stop(sim)
+        for x in sims:
+            stop(x)
     if rc_srv not in (0, None):
         res["log_warnings"].append(f"hearth serve exited with {rc_srv} on SIGTERM")
     return res
@@ -340,12 +350,12 @@ def ff_bytes(work, i):
 
 def run_ffmpeg(hearth, n, media, seconds, args):
     work = mkdtemp("hearth-bench-f-")
-    sim, url = start_simcam(hearth, media, work)
+    sims, urls = start_simcams(hearth, media, work, n)
     procs = []
     try:
         for i in range(1, n + 1):
             procs.append(spawn(["ffmpeg", "-nostdin", "-loglevel", args.ffmpeg_loglevel,
-                                "-rtsp_transport", "tcp", "-i", url, "-c", "copy",
+                                "-rtsp_transport", "tcp", "-i", urls[i - 1], "-c", "copy",
                                 "-f", "segment", "-segment_time", "60", "-reset_timestamps", "1",
                                 os.path.join(work, f"ff{i}_%03d.mp4")],
                                os.path.join(work, f"ff{i}.log")))
@@ -362,7 +372,7 @@ def run_ffmpeg(hearth, n, media, seconds, args):
             time.sleep(0.5)
         time.sleep(SETTLE_S)
         pids = [p.pid for p in procs]
-        res = measure(pids, sim.pid, seconds,
+        res = measure(pids, [x.pid for x in sims], seconds,
                       before=lambda: [ff_bytes(work, i) for i in range(1, n + 1)],
                       alive=lambda: all(p.poll() is None for p in procs))
         b0, b1 = res.pop("before"), res.pop("after")
@@ -373,17 +383,18 @@ def run_ffmpeg(hearth, n, media, seconds, args):
         res["log_warnings"] = [e for e in errs if e][:5]
     finally:
         stop_all(procs)
-        stop(sim)
+        for x in sims:
+            stop(x)
     return res
 
 
 # ---------------------------------------------------------------- measurement
 
-def measure(pids, sim_pid, seconds, before, alive):
+def measure(pids, sim_pids, seconds, before, alive):
     """The window: CPU delta of pids, memory sampled every MEM_SAMPLE_S, and the
     caller's own before/after snapshots (metrics, file sizes) at its ends."""
     snap0 = before()
-    cpu0, sim0 = sum_cpu(pids), sum_cpu([sim_pid])
+    cpu0, sim0 = sum_cpu(pids), sum_cpu(sim_pids)
     t0 = time.monotonic()
     load0 = os.getloadavg()[0]
     samples = [sum_mem(pids)]
@@ -397,7 +408,7 @@ def measure(pids, sim_pid, seconds, before, alive):
             raise CannotRun("a recorder process exited during the window")
         if time.monotonic() < end - 0.5:
             samples.append(sum_mem(pids))
-    cpu1, sim1 = sum_cpu(pids), sum_cpu([sim_pid])
+    cpu1, sim1 = sum_cpu(pids), sum_cpu(sim_pids)
     elapsed = time.monotonic() - t0
     samples.append(sum_mem(pids))
     snap1 = before()

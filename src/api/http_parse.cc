@@ -1,20 +1,9 @@
 #include "api/http_parse.h"
 
+#include "core/text.h"
+
 namespace hearth::api {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 core::Error invalid(std::string message) {
     return core::make_error(core::ErrorCode::kInvalidArgument, std::move(message));
@@ -44,8 +33,8 @@ bool has_encoded_separator(std::string_view raw_segment) {
         if (raw_segment[i] != '%') {
             continue;
         }
-        const int hi = hex_value(raw_segment[i + 1]);
-        const int lo = hex_value(raw_segment[i + 2]);
+        const int hi = core::hex_digit_value(raw_segment[i + 1]);
+        const int lo = core::hex_digit_value(raw_segment[i + 2]);
         const int byte = hi * 16 + lo;
         if (hi >= 0 && lo >= 0 && (byte == '/' || byte == '\\')) {
             return true;
@@ -68,8 +57,8 @@ core::Result<std::string> url_decode(std::string_view text) {
         if (i + 2 >= text.size()) {
             return invalid("truncated percent escape");
         }
-        const int hi = hex_value(text[i + 1]);
-        const int lo = hex_value(text[i + 2]);
+        const int hi = core::hex_digit_value(text[i + 1]);
+        const int lo = core::hex_digit_value(text[i + 2]);
         if (hi < 0 || lo < 0) {
             return invalid("percent escape is not two hex digits");
         }

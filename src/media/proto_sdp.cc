@@ -1,5 +1,7 @@
 #include "media/proto_sdp.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -79,18 +81,7 @@ std::optional<std::vector<std::uint8_t>> hex_decode(std::string_view s) {
     }
     std::vector<std::uint8_t> out;
     out.reserve(s.size() / 2);
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    };
+    const auto nibble = core::hex_digit_value;
     for (std::size_t i = 0; i < s.size(); i += 2) {
         const int hi = nibble(s[i]);
         const int lo = nibble(s[i + 1]);

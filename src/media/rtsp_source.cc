@@ -1,5 +1,7 @@
 #include "media/rtsp_source.h"
 
+#include "core/text.h"
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -11,10 +13,10 @@ constexpr std::size_t kMaxUrlBytes = 2048;
 std::string percent_decode(std::string_view s) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+        const int hi = i + 2 < s.size() && s[i] == '%' ? core::hex_digit_value(s[i + 1]) : -1;
+        const int lo = hi >= 0 ? core::hex_digit_value(s[i + 2]) : -1;
+        if (lo >= 0) {
+            out += static_cast<char>(hi * 16 + lo);
             i += 2;
         } else {
             out += s[i];

@@ -16,8 +16,9 @@ debian_packages=(
   # storage, config, CLI, logs
   libsqlite3-dev sqlite3 nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
   libfmt-dev
-  # tests and benchmarks
+  # tests and benchmarks: real peers (ffmpeg, testssl.sh, hydra, oathtool)
   libgtest-dev libgmock-dev libbenchmark-dev ffmpeg procps curl python3
+  testssl.sh hydra oathtool
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <map>
@@ -133,6 +134,21 @@ Response playback(const HubContext& hub, const Request& req, bool download) {
             safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
         }
         res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+    }
+    // Who watched what, kept where nobody can quietly erase it. Until accounts exist the
+    // actor is anonymous; the source address still tells which machine asked.
+    if (hub.audit != nullptr) {
+        store::AuditEntry entry;
+        entry.at_us = hub.clock->now_us();
+        entry.actor = "anonymous";
+        entry.action = download ? "recording.download" : "recording.play";
+        entry.target = "camera " + std::to_string(camera.id.value()) + " " +
+                       core::format_time(w.start_us) + " to " + core::format_time(w.end_us);
+        entry.source = req.remote_address;
+        if (auto r = hub.audit->append(std::move(entry)); !r) {
+            spdlog::error("audit log append failed: {}", r.error().message);
+            return Response::error(503, "the audit log cannot be written; playback refused", req);
+        }
     }
     res.stream = std::move(*body);
     return res;

@@ -11,6 +11,7 @@
 
 #include "api/http.h"
 #include "core/clock.h"
+#include "store/audit.h"
 #include "store/index.h"
 
 namespace hearth::api {
@@ -33,6 +34,7 @@ struct HubContext {
     store::Index* index = nullptr;
     std::filesystem::path data_dir;
     const core::Clock* clock = nullptr;
+    store::AuditLog* audit = nullptr;  // every playback and download is recorded here
     std::function<std::vector<CameraStatus>()> camera_status;  // thread-safe
 };
 

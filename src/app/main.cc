@@ -9,12 +9,14 @@
 #include <iostream>
 
 #include <csignal>
+#include <unistd.h>
 
 #include "app/wiring.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "media/rtsp_source.h"
 #include "media/simcam.h"
+#include "store/audit.h"
 #include "store/index.h"
 
 namespace {
@@ -115,6 +117,20 @@ core::Result<std::pair<std::string, std::string>> read_credentials(const std::st
     return std::pair(line.substr(0, colon), line.substr(colon + 1));
 }
 
+// Records a change made from the command line in the audit log, as the Unix user.
+core::Status audit_cli_change(const core::Config& config, std::string action,
+                              std::string target) {
+    HEARTH_ASSIGN_OR_RETURN(auto log, store::AuditLog::open(config.data_dir / "hearth.db"));
+    store::AuditEntry entry;
+    entry.at_us = core::SystemClock().now_us();
+    const char* user = std::getenv("USER");
+    entry.actor = "cli:" + std::string(user && *user ? user : std::to_string(::getuid()));
+    entry.action = std::move(action);
+    entry.target = std::move(target);
+    entry.source = "local";
+    return log->append(std::move(entry));
+}
+
 core::Result<std::unique_ptr<store::Index>> open_index(const core::Config& config) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
@@ -205,6 +221,12 @@ int main(int argc, char** argv) {
     auto* config_ref = config_cmd->add_subcommand("reference", "Print every setting (Markdown)");
     config_cmd->require_subcommand(1);
 
+    auto* audit_cmd = cli.add_subcommand("audit-log", "Check the tamper-evident audit log");
+    audit_cmd->require_subcommand(1);
+    auto* audit_verify = audit_cmd->add_subcommand(
+        "verify", "Walk the hash chain; exit 1 if any entry was altered or removed");
+    add_common(audit_verify, common, false);
+
     CLI11_PARSE(cli, argc, argv);
 
     if (version_cmd->parsed()) {
@@ -291,6 +313,23 @@ int main(int argc, char** argv) {
     if (!index) {
         return fail(index.error());
     }
+    if (audit_verify->parsed()) {
+        auto log = store::AuditLog::open(config->data_dir / "hearth.db");
+        if (!log) {
+            return fail(log.error());
+        }
+        auto report = (*log)->verify();
+        if (!report) {
+            return fail(report.error());
+        }
+        if (!report->ok) {
+            std::printf("audit log BROKEN at entry %lld: %s\n",
+                        static_cast<long long>(report->first_broken_id), report->reason.c_str());
+            return 1;
+        }
+        std::printf("audit log intact: %lld entries\n", static_cast<long long>(report->rows));
+        return 0;
+    }
     if (cam_add->parsed()) {
         store::Camera c;
         c.name = cam_name;
@@ -336,6 +375,9 @@ int main(int argc, char** argv) {
         if (!id) {
             return fail(id.error());
         }
+        if (auto a = audit_cli_change(*config, "camera.add", c.name); !a) {
+            return fail(a.error());
+        }
         std::printf("added camera %lld %s\n", static_cast<long long>(id->value()), c.name.c_str());
         return 0;
     }
@@ -367,6 +409,9 @@ int main(int argc, char** argv) {
         }
         std::filesystem::remove_all(config->data_dir / "recordings" / std::to_string(cam->id.value()),
                                     ec);
+        if (auto a = audit_cli_change(*config, "camera.remove", cam->name); !a) {
+            return fail(a.error());
+        }
         std::printf("removed camera %s and %zu recordings\n", cam->name.c_str(), paths->size());
         return 0;
     }
@@ -379,6 +424,15 @@ int main(int argc, char** argv) {
         }
         if (min_free_mb) {
             (void)(*index)->set_setting("retention.min_free_mb", std::to_string(*min_free_mb));
+        }
+        if (max_age_days || max_disk_mb || min_free_mb) {
+            const std::string change =
+                std::string(max_age_days ? "max_age_days=" + std::to_string(*max_age_days) + " " : "") +
+                (max_disk_mb ? "max_disk_mb=" + std::to_string(*max_disk_mb) + " " : "") +
+                (min_free_mb ? "min_free_mb=" + std::to_string(*min_free_mb) : "");
+            if (auto a = audit_cli_change(*config, "retention.set", change); !a) {
+                return fail(a.error());
+            }
         }
         auto p = app::load_retention(**index);
         std::printf("max age: %lld days\nmax disk: %lld MB (0: no budget)\nmin free: %lld MB\n",

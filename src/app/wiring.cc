@@ -121,6 +121,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
     HEARTH_ASSIGN_OR_RETURN(hub->index_, store::Index::open(config.data_dir / "hearth.db"));
+    HEARTH_ASSIGN_OR_RETURN(hub->audit_, store::AuditLog::open(config.data_dir / "hearth.db"));
     HEARTH_ASSIGN_OR_RETURN(auto recovered,
                             media::recover_segments(*hub->index_, config.data_dir));
     for (const auto& line : recovered) {
@@ -136,6 +137,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.index = hub->index_.get();
     ctx.data_dir = config.data_dir;
     ctx.clock = &hub->clock_;
+    ctx.audit = hub->audit_.get();
     Hub* raw = hub.get();
     ctx.camera_status = [raw] { return raw->camera_status(); };
     api::add_routes(*hub->router_, ctx);

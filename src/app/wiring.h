@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "media/recorder.h"
 #include "media/source.h"
+#include "store/audit.h"
 #include "store/index.h"
 
 namespace hearth::app {
@@ -70,6 +71,7 @@ private:
     core::Config config_;
     core::SystemClock clock_;
     std::unique_ptr<store::Index> index_;
+    std::unique_ptr<store::AuditLog> audit_;
     std::mutex cameras_mu_;
     std::map<core::CameraId, Camera> cameras_;  // GUARDED_BY(cameras_mu_)
 

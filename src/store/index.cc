@@ -56,6 +56,30 @@ const char* const kMigrations[] = {
     CREATE INDEX events_by_time ON events(at_us);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     )sql",
+    // v2: the audit log, a hash chain (store/audit.h). The triggers are defence in
+    // depth only: the chain is what proves tampering.
+    R"sql(
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at_us INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_time ON audit(at_us);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN
+        SELECT RAISE(ABORT, 'audit log is append-only');
+    END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN
+        SELECT RAISE(ABORT, 'audit log is append-only');
+    END;
+    )sql",
 };
 
 constexpr const char* kSegmentColumns =

@@ -99,6 +99,22 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
             with open(path, "rb") as f:
                 assert password.encode() not in f.read()
         assert password not in hub.output()
+
+        # Every camera added and every download is in the audit log, and the chain holds.
+        r = h.hearth("audit-log", "verify", "--data-dir", data)
+        assert r.stdout.startswith("audit log intact: 8 entries"), r.stdout
+        db = h.sqlite3.connect(os.path.join(data, "hearth.db"))
+        actions = [row[0] for row in db.execute("SELECT action FROM audit ORDER BY id")]
+        assert actions.count("camera.add") == 4 and actions.count("recording.download") == 4, actions
+        sources = {row[0] for row in db.execute("SELECT source FROM audit WHERE action = 'recording.download'")}
+        assert sources == {"127.0.0.1"}, sources
+        # Quietly changing history is detected (the triggers are the first fence; drop them).
+        db.execute("DROP TRIGGER audit_no_update")
+        db.execute("UPDATE audit SET source = 'forged' WHERE id = 6")
+        db.commit()
+        db.close()
+        r = h.hearth("audit-log", "verify", "--data-dir", data, check=False)
+        assert r.returncode == 1 and "BROKEN at entry 6" in r.stdout, (r.returncode, r.stdout)
     finally:
         simcam.stop()
 

@@ -8,6 +8,10 @@ FUZZ_SECONDS ?= 20
 CMAKE_FLAGS ?=
 HEARTH := $(BUILD_DIR)/src/app/hearth
 
+# ccache: hash paths relative to the checkout so a fresh clone elsewhere (CI) hits the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: all deps configure build demo test unit integration fuzz fuzz-build bench clean format
 
 all: build

@@ -74,7 +74,7 @@ TEST(ConfigTest, MissingFileIsNotFound) {
 }
 
 TEST(ConfigTest, ExampleFileParses) {
-    auto c = load_config(std::string(HEARTH_TEST_DATA_DIR) + "/../../config/hearth.example.toml");
+    auto c = load_config(std::string(HEARTH_SOURCE_DIR) + "/config/hearth.example.toml");
     ASSERT_TRUE(c) << c.error().describe();
 }
 
@@ -109,7 +109,7 @@ namespace hearth::core {
 namespace {
 
 TEST(ConfigTest, ReadmeReferenceMatchesTheCode) {
-    std::ifstream in(std::string(HEARTH_TEST_DATA_DIR) + "/../../README.md");
+    std::ifstream in(std::string(HEARTH_SOURCE_DIR) + "/README.md");
     ASSERT_TRUE(in);
     const std::string readme{std::istreambuf_iterator<char>(in), {}};
     EXPECT_NE(readme.find(config_reference()), std::string::npos)

@@ -169,9 +169,9 @@ TEST(RtspHeadersTest, TransportSessionPublic) {
 }
 
 TEST(RtspUrlTest, SplitsHostPortAndPath) {
-    auto u = parse_url("rtsp://192.168.1.10:8554/Streaming/Channels/101?transportmode=unicast");
+    auto u = parse_url("rtsp://127.0.0.10:8554/Streaming/Channels/101?transportmode=unicast");
     ASSERT_TRUE(u);
-    EXPECT_EQ(u->host, "192.168.1.10");
+    EXPECT_EQ(u->host, "127.0.0.10");
     EXPECT_EQ(u->port, 8554);
     EXPECT_EQ(u->path, "/Streaming/Channels/101?transportmode=unicast");
     auto v6 = parse_url("RTSP://[fe80::1]/live");

@@ -79,10 +79,10 @@ TEST(SdpTest, AbsoluteControlsAndUnsupportedMedia) {
         "e=NONE\n"
         "b=AS:5050\n"
         "t=0 0\n"
-        "a=control:rtsp://192.168.1.64:554/Streaming/Channels/101/?transportmode=unicast\n"
+        "a=control:rtsp://127.0.0.64:554/Streaming/Channels/101/?transportmode=unicast\n"
         "m=video 0 RTP/AVP 96\n"
         "b=AS:5000\n"
-        "a=control:rtsp://192.168.1.64:554/Streaming/Channels/101/trackID=1?transportmode=unicast\n"
+        "a=control:rtsp://127.0.0.64:554/Streaming/Channels/101/trackID=1?transportmode=unicast\n"
         "a=rtpmap:96 H264/90000\n"
         "a=fmtp:96 profile-level-id=420029; packetization-mode=1; "
         "sprop-parameter-sets=Z01AKI2NQDwBE/"
@@ -91,17 +91,17 @@ TEST(SdpTest, AbsoluteControlsAndUnsupportedMedia) {
         "494D4B48010100000400010000000000000000000000000000000000000000000000000000000000;\n"
         "a=appversion:1.0\n"
         "m=audio 0 RTP/AVP 8\n"
-        "a=control:rtsp://192.168.1.64:554/Streaming/Channels/101/trackID=2?transportmode=unicast\n"
+        "a=control:rtsp://127.0.0.64:554/Streaming/Channels/101/trackID=2?transportmode=unicast\n"
         "m=application 0 RTP/AVP 107\n"
-        "a=control:rtsp://192.168.1.64:554/Streaming/Channels/101/trackID=4?transportmode=unicast\n"
+        "a=control:rtsp://127.0.0.64:554/Streaming/Channels/101/trackID=4?transportmode=unicast\n"
         "a=rtpmap:107 isapi.metadata/90000\n";
-    auto sdp = parse_sdp(text, "rtsp://192.168.1.64:554/Streaming/Channels/101");
+    auto sdp = parse_sdp(text, "rtsp://127.0.0.64:554/Streaming/Channels/101");
     ASSERT_TRUE(sdp);
     EXPECT_EQ(sdp->aggregate_control,
-              "rtsp://192.168.1.64:554/Streaming/Channels/101/?transportmode=unicast");
+              "rtsp://127.0.0.64:554/Streaming/Channels/101/?transportmode=unicast");
     ASSERT_EQ(sdp->media.size(), 2u);
     EXPECT_EQ(sdp->media[0].control,
-              "rtsp://192.168.1.64:554/Streaming/Channels/101/trackID=1?transportmode=unicast");
+              "rtsp://127.0.0.64:554/Streaming/Channels/101/trackID=1?transportmode=unicast");
     EXPECT_EQ(sdp->media[0].parameter_sets.size(), 2u);
     EXPECT_EQ(sdp->media[1].codec, Codec::kPcma);  // static payload type 8, no rtpmap
     EXPECT_EQ(sdp->media[1].clock_rate, 8000);

@@ -50,6 +50,12 @@ std::optional<std::string_view> Request::header(std::string_view lower_name) con
     return std::string_view(it->second);
 }
 
+Response Response::later(std::function<Response()> work) {
+    Response r;
+    r.deferred = std::move(work);
+    return r;
+}
+
 Response Response::json(int status, std::string body) {
     Response r;
     r.status = status;

@@ -53,8 +53,12 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers
     std::string body;                      // used when `stream` is null
     std::unique_ptr<BodySource> stream;    // streamed body (chunked unless size() is known)
+    // When set, the real response is what this returns, computed off the net threads (the
+    // server's offload pool) because it is slow: password hashing. Other fields are ignored.
+    std::function<Response()> deferred;
 
     static Response json(int status, std::string body);
+    static Response later(std::function<Response()> work);
     // {"error": message, "request_id": id} plus any extra JSON fields in `extra`.
     static Response error(int status, std::string_view message, const Request& req,
                           std::string_view extra_json_fields = {});

@@ -174,4 +174,32 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return out;
 }
 
+std::map<std::string, std::string> parse_cookies(std::string_view header) {
+    std::map<std::string, std::string> out;
+    const auto trim = [](std::string_view v) {
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+            v.remove_prefix(1);
+        }
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
+            v.remove_suffix(1);
+        }
+        return v;
+    };
+    while (!header.empty() && out.size() < kMaxQueryParams) {
+        const auto semi = header.find(';');
+        const auto piece = trim(header.substr(0, semi));
+        header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+        const auto eq = piece.find('=');
+        if (eq == std::string_view::npos || eq == 0) {
+            continue;
+        }
+        auto value = trim(piece.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+            value = value.substr(1, value.size() - 2);
+        }
+        out.emplace(std::string(trim(piece.substr(0, eq))), std::string(value));
+    }
+    return out;
+}
+
 }  // namespace hearth::api

@@ -42,6 +42,11 @@ struct ParsedTarget {
 // Splits a request target at the first '?' and decodes both halves.
 core::Result<ParsedTarget> parse_target(std::string_view target);
 
+// The Cookie header "a=1; b=2" as {a: "1", b: "2"}; values are not decoded. Malformed pieces
+// are skipped, the first of repeated names wins (RFC 6265 §5.4 orders the most specific
+// first), and at most kMaxQueryParams cookies are read.
+std::map<std::string, std::string> parse_cookies(std::string_view header);
+
 // "/a/b" -> {"a", "b"}; "/" -> {}; "/a/" -> {"a", ""}. Views point into `path`.
 std::vector<std::string_view> split_path(std::string_view path);
 

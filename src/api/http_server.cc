@@ -211,4 +211,9 @@ void HttpServer::set_default_headers(std::vector<std::pair<std::string, std::str
     state_->default_headers = std::move(shared);
 }
 
+void HttpServer::set_offload(std::function<void(std::function<void()>)> offload) {
+    std::lock_guard lock(state_->mutex);
+    state_->offload = std::move(offload);
+}
+
 }  // namespace hearth::api

@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -71,6 +72,10 @@ public:
     // Extra headers added to every response (the app adds security headers later). A header
     // the handler sets itself wins; X-Request-Id is always the server's. Thread: any.
     void set_default_headers(std::vector<std::pair<std::string, std::string>> headers);
+
+    // Where Response::deferred work runs (e.g. posting to a thread pool); without one it runs
+    // inline on the net thread. The pool must outlive stop(). Thread: any.
+    void set_offload(std::function<void(std::function<void()>)> offload);
 
 private:
     std::shared_ptr<detail::ServerState> state_;

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,7 @@ struct ServerState {
     bool stopping = false;
     bool acceptor_closed = false;
     std::shared_ptr<const HeaderList> default_headers = std::make_shared<const HeaderList>();
+    std::function<void(std::function<void()>)> offload;  // runs Response::deferred work
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
     std::unordered_map<std::string, std::size_t> per_client;
     std::size_t admitted = 0;
@@ -148,6 +150,11 @@ struct ServerState {
     std::shared_ptr<const HeaderList> headers() {
         std::lock_guard lock(mutex);
         return default_headers;
+    }
+
+    std::function<void(std::function<void()>)> offloader() {
+        std::lock_guard lock(mutex);
+        return offload;
     }
 };
 
@@ -344,24 +351,58 @@ private:
                 send(Response::error(404, "not found", req));
                 return;
         }
-        Response response;
-        try {
-            response = (*handler)(req);
-        } catch (const std::exception& e) {
-            spdlog::warn("http handler threw method={} path={} request_id={} what={}", method_text_,
-                         log_path_, request_id_, e.what());
-            response = Response::error(500, "internal error", req);
-        } catch (...) {
-            spdlog::warn("http handler threw a non-exception method={} path={} request_id={}",
-                         method_text_, log_path_, request_id_);
-            response = Response::error(500, "internal error", req);
-        }
-        if (response.status < 200 || response.status > 599) {
-            spdlog::warn("http handler returned status {} path={} request_id={}", response.status,
-                         log_path_, request_id_);
-            response = Response::error(500, "internal error", req);
+        Response response = run_handler([&] { return (*handler)(req); }, req.request_id);
+        if (response.deferred) {
+            defer(std::move(response.deferred), req.request_id);
+            return;
         }
         send(std::move(response));
+    }
+
+    // Calls a handler (or deferred work), turning exceptions and bad statuses into a 500.
+    template <class Work>
+    Response run_handler(Work&& work, const std::string& request_id) {
+        Request stub;
+        stub.request_id = request_id;
+        Response response;
+        try {
+            response = work();
+        } catch (const std::exception& e) {
+            spdlog::warn("http handler threw path={} request_id={} what={}", log_path_,
+                         request_id, e.what());
+            return Response::error(500, "internal error", stub);
+        } catch (...) {
+            spdlog::warn("http handler threw a non-exception path={} request_id={}", log_path_,
+                         request_id);
+            return Response::error(500, "internal error", stub);
+        }
+        if (!response.deferred && (response.status < 200 || response.status > 599)) {
+            spdlog::warn("http handler returned status {} path={} request_id={}", response.status,
+                         log_path_, request_id);
+            return Response::error(500, "internal error", stub);
+        }
+        return response;
+    }
+
+    // Slow work (password hashing) runs on the offload pool; the answer comes back to
+    // this connection's strand. The connection reads nothing meanwhile.
+    void defer(std::function<Response()> work, std::string request_id) {
+        auto job = [self = self(), work = std::move(work), request_id = std::move(request_id)] {
+            Response r = self->run_handler([&] { return work(); }, request_id);
+            if (r.deferred) {  // deferring twice is a handler bug
+                Request stub;
+                stub.request_id = request_id;
+                r = Response::error(500, "internal error", stub);
+            }
+            auto shared = std::make_shared<Response>(std::move(r));
+            net::post(self->lowest().get_executor(),
+                      [self, shared] { self->send(std::move(*shared)); });
+        };
+        if (auto offload = state_->offloader()) {
+            offload(std::move(job));
+        } else {
+            job();
+        }
     }
 
     // Answers a request that could not be read fully, then closes.

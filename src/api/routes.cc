@@ -94,7 +94,7 @@ Response internal(const Request& req) {
     return Response::error(500, "internal error", req);
 }
 
-Response playback(const HubContext& hub, const Request& req, bool download) {
+Response playback(const HubContext& hub, const Request& req, const Caller& caller, bool download) {
     auto cam = camera_from(hub, req);
     if (auto* r = std::get_if<Response>(&cam)) {
         return std::move(*r);
@@ -135,12 +135,11 @@ Response playback(const HubContext& hub, const Request& req, bool download) {
         }
         res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe + "\"");
     }
-    // Who watched what, kept where nobody can quietly erase it. Until accounts exist the
-    // actor is anonymous; the source address still tells which machine asked.
+    // Who watched what, kept where nobody can quietly erase it.
     if (hub.audit != nullptr) {
         store::AuditEntry entry;
         entry.at_us = hub.clock->now_us();
-        entry.actor = "anonymous";
+        entry.actor = caller.name();
         entry.action = download ? "recording.download" : "recording.play";
         entry.target = "camera " + std::to_string(camera.id.value()) + " " +
                        core::format_time(w.start_us) + " to " + core::format_time(w.end_us);
@@ -171,12 +170,20 @@ std::string prometheus_label(std::string_view v) {
 
 }  // namespace
 
-void add_routes(Router& router, const HubContext& hub) {
-    router.add(Method::kGet, "/healthz", [](const Request&) {
+void add_routes(SecureRouter& router, const HubContext& hub) {
+    const Rule kPublic{Access::kPublic, {}, false};
+    const Rule kSession{Access::kSession, {}, false};
+    const Rule kOwner{Access::kOwner, {}, false};
+    const Rule kSeesCamera{Access::kCamera, {}, false};
+    const Rule kRecordings{Access::kCamera, auth::Right::kRecordings, false};
+    // A download leaves the hub for good: an export, so it needs a fresh proof.
+    const Rule kExport{Access::kCamera, auth::Right::kRecordings, true};
+
+    router.add(Method::kGet, "/healthz", kPublic, [](const Request&, Caller&) {
         return Response::json(200, R"({"status":"ok"})");
     });
 
-    router.add(Method::kGet, "/api/cameras", [hub](const Request& req) {
+    router.add(Method::kGet, "/api/cameras", kSession, [hub](const Request& req, Caller& caller) {
         auto cams = hub.index->list_cameras();
         if (!cams) {
             return internal(req);
@@ -184,6 +191,9 @@ void add_routes(Router& router, const HubContext& hub) {
         const auto statuses = hub.camera_status();
         json out = json::array();
         for (const auto& c : *cams) {
+            if (!caller.who->sees(c.id)) {
+                continue;  // a camera one has no right on is not even listed
+            }
             const CameraStatus* st = nullptr;
             for (const auto& s : statuses) {
                 if (s.id == c.id) {
@@ -195,7 +205,7 @@ void add_routes(Router& router, const HubContext& hub) {
         return Response::json(200, json{{"cameras", out}}.dump());
     });
 
-    router.add(Method::kGet, "/api/cameras/{id}", [hub](const Request& req) {
+    router.add(Method::kGet, "/api/cameras/{id}", kSeesCamera, [hub](const Request& req, Caller&) {
         auto cam = camera_from(hub, req);
         if (auto* r = std::get_if<Response>(&cam)) {
             return std::move(*r);
@@ -211,7 +221,8 @@ void add_routes(Router& router, const HubContext& hub) {
         return Response::json(200, camera_json(c, st).dump());
     });
 
-    router.add(Method::kGet, "/api/cameras/{id}/recordings", [hub](const Request& req) {
+    router.add(Method::kGet, "/api/cameras/{id}/recordings", kRecordings,
+               [hub](const Request& req, Caller&) {
         auto cam = camera_from(hub, req);
         if (auto* r = std::get_if<Response>(&cam)) {
             return std::move(*r);
@@ -246,12 +257,16 @@ void add_routes(Router& router, const HubContext& hub) {
                                        .dump());
     });
 
-    router.add(Method::kGet, "/api/cameras/{id}/stream",
-               [hub](const Request& req) { return playback(hub, req, false); });
-    router.add(Method::kGet, "/api/cameras/{id}/download",
-               [hub](const Request& req) { return playback(hub, req, true); });
+    router.add(Method::kGet, "/api/cameras/{id}/stream", kRecordings,
+               [hub](const Request& req, Caller& caller) {
+                   return playback(hub, req, caller, false);
+               });
+    router.add(Method::kGet, "/api/cameras/{id}/download", kExport,
+               [hub](const Request& req, Caller& caller) {
+                   return playback(hub, req, caller, true);
+               });
 
-    router.add(Method::kGet, "/api/events", [hub](const Request& req) {
+    router.add(Method::kGet, "/api/events", kSession, [hub](const Request& req, Caller& caller) {
         int limit = 100;
         if (auto it = req.query.find("limit"); it != req.query.end()) {
             const auto& t = it->second;
@@ -266,6 +281,10 @@ void add_routes(Router& router, const HubContext& hub) {
         }
         json out = json::array();
         for (const auto& e : *events) {
+            // Hub-wide events (logins, bursts, starts) are the owner's business.
+            if (e.camera.valid() ? !caller.who->sees(e.camera) : !caller.who->is_owner()) {
+                continue;
+            }
             json j = {{"id", e.id},
                       {"kind", e.kind},
                       {"at", core::format_time(e.at_us)},
@@ -278,7 +297,7 @@ void add_routes(Router& router, const HubContext& hub) {
         return Response::json(200, json{{"events", out}}.dump());
     });
 
-    router.add(Method::kGet, "/metrics", [hub](const Request& req) {
+    router.add(Method::kGet, "/metrics", kOwner, [hub](const Request& req, Caller&) {
         // Bitrate over the interval since the previous scrape (or since start).
         static std::mutex mu;
         static std::map<std::int64_t, std::pair<core::WallMicros, std::uint64_t>> previous;

@@ -1,7 +1,6 @@
-// The hub's HTTP routes: health, metrics, cameras, recordings and playback.
-//
-// Until accounts exist (the secure-access issue), the hub binds to loopback only
-// and these routes are unauthenticated.
+// The hub's HTTP routes: health, metrics, cameras, recordings and playback, and
+// (account_routes.cc) setup, login, sessions, second factor, users and the audit log.
+// Each is registered with its access rule in one table (api/access.h).
 #pragma once
 
 #include <filesystem>
@@ -9,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "api/access.h"
 #include "api/http.h"
+#include "auth/accounts.h"
 #include "core/clock.h"
 #include "store/audit.h"
 #include "store/index.h"
@@ -36,11 +37,14 @@ struct HubContext {
     const core::Clock* clock = nullptr;
     store::AuditLog* audit = nullptr;  // every playback and download is recorded here
     std::function<std::vector<CameraStatus>()> camera_status;  // thread-safe
+    auth::AccountService* accounts = nullptr;
+    std::string tls_fingerprint;  // SHA-256 of the hub's certificate, shown at setup
 };
 
 // Longest range one playback or download request may cover.
 inline constexpr std::int64_t kMaxPlaybackRangeUs = 24LL * 3600 * 1'000'000;
 
-void add_routes(Router& router, const HubContext& hub);
+void add_routes(SecureRouter& router, const HubContext& hub);
+void add_account_routes(SecureRouter& router, const HubContext& hub);
 
 }  // namespace hearth::api

@@ -11,7 +11,9 @@
 #include <csignal>
 #include <unistd.h>
 
+#include "app/account_cli.h"
 #include "app/wiring.h"
+#include "core/qr.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "media/rtsp_source.h"
@@ -30,6 +32,8 @@ constexpr const char* kIntro =
     "  hearth serve --data-dir DIR      run the hub on the cameras stored in DIR\n"
     "  hearth camera add NAME --kind rtsp --url rtsp://HOST/PATH --credentials-file FILE\n"
     "  hearth camera list | remove NAME\n"
+    "  hearth setup --username NAME     create the owner with the hub's one-time setup code\n"
+    "  hearth user add|list|passwd|remove, hearth sessions   accounts without a browser\n"
     "  hearth simcam                    a fake IP camera (RTSP) for trying things out\n";
 
 struct Common {
@@ -87,6 +91,16 @@ int serve(const core::Config& config) {
     }
     std::printf("data directory %s\n", config.data_dir.c_str());
     std::printf("listening on http://%s/\n", (*hub)->bound().to_string().c_str());
+    if (const auto& code = (*hub)->setup_code(); !code.empty()) {
+        // Printed, never logged: whoever reads the console of this machine may set it up.
+        std::printf("\nNo account exists yet. Create the owner within 30 minutes with this "
+                    "one-time setup code:\n\n    setup code: %s\n\n"
+                    "in the browser (setup page) or with: hearth setup --username NAME\n",
+                    code.c_str());
+        if (auto qr = core::qr_terminal(code)) {
+            std::printf("%s", qr->c_str());
+        }
+    }
     std::fflush(stdout);
     (*hub)->run_until_signal();
     return 0;
@@ -227,6 +241,10 @@ int main(int argc, char** argv) {
         "verify", "Walk the hash chain; exit 1 if any entry was altered or removed");
     add_common(audit_verify, common, false);
 
+    app::AccountCommands account_commands;
+    app::add_account_commands(cli, account_commands,
+                              [&common](CLI::App* cmd) { add_common(cmd, common, false); });
+
     CLI11_PARSE(cli, argc, argv);
 
     if (version_cmd->parsed()) {
@@ -309,6 +327,9 @@ int main(int argc, char** argv) {
         return serve(*config);
     }
 
+    if (auto done = app::run_account_commands(account_commands, *config)) {
+        return *done;
+    }
     auto index = open_index(*config);
     if (!index) {
         return fail(index.error());

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
+#include <boost/asio/post.hpp>
+
 #include <csignal>
 #include <charconv>
 
@@ -132,7 +134,20 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
 
     hub->reconcile_cameras();
 
+    HEARTH_ASSIGN_OR_RETURN(hub->account_store_,
+                            store::AccountStore::open(config.data_dir / "hearth.db"));
+    HEARTH_ASSIGN_OR_RETURN(hub->accounts_,
+                            auth::AccountService::open(*hub->account_store_, *hub->audit_,
+                                                       hub->index_.get(), hub->clock_));
+    if (auto r = hub->accounts_->expire_sessions(); !r) {
+        spdlog::warn("cannot expire old sessions: {}", r.error().message);
+    }
+    HEARTH_ASSIGN_OR_RETURN(auto code, hub->accounts_->issue_setup_code());
+    hub->setup_code_ = code.value_or("");
+    hub->cpu_ = std::make_unique<boost::asio::thread_pool>(2);
+
     hub->router_ = std::make_unique<api::Router>();
+    hub->secure_router_ = std::make_unique<api::SecureRouter>(*hub->router_, hub->accounts_.get());
     api::HubContext ctx;
     ctx.index = hub->index_.get();
     ctx.data_dir = config.data_dir;
@@ -140,8 +155,13 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.audit = hub->audit_.get();
     Hub* raw = hub.get();
     ctx.camera_status = [raw] { return raw->camera_status(); };
-    api::add_routes(*hub->router_, ctx);
+    ctx.accounts = hub->accounts_.get();
+    api::add_routes(*hub->secure_router_, ctx);
+    api::add_account_routes(*hub->secure_router_, ctx);
     hub->server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->router_);
+    hub->server_->set_offload([pool = hub->cpu_.get()](std::function<void()> job) {
+        boost::asio::post(*pool, std::move(job));
+    });
     hub->server_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
                                        {"Referrer-Policy", "no-referrer"},
                                        {"X-Frame-Options", "DENY"}});
@@ -229,6 +249,9 @@ void Hub::housekeeping() {
         }
         reconcile_cameras();
         if (++round % kRetentionEvery == 1) {
+            if (auto r = accounts_->expire_sessions(); !r) {
+                spdlog::warn("session expiry failed: {}", r.error().message);
+            }
             if (auto r = apply_retention(*index_, config_.data_dir, clock_); !r) {
                 spdlog::warn("retention failed: {}", r.error().message);
             }
@@ -296,6 +319,9 @@ void Hub::stop() {
     }
     if (server_) {
         server_->stop();
+    }
+    if (cpu_) {
+        cpu_->join();  // deferred work still queued finishes; its answers go nowhere
     }
     io_.stop();
     for (auto& t : net_threads_) {

@@ -11,7 +11,11 @@
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/thread_pool.hpp>
+
+#include "api/access.h"
 #include "api/http_server.h"
+#include "auth/accounts.h"
 #include "api/routes.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -52,6 +56,8 @@ public:
     ~Hub();
 
     const core::ListenAddress& bound() const { return bound_; }
+    // The one-time setup code when the hub has no account yet (empty once set up).
+    const std::string& setup_code() const { return setup_code_; }
     // Runs until SIGINT/SIGTERM, then stops everything.
     void run_until_signal();
     void stop();
@@ -72,11 +78,17 @@ private:
     core::SystemClock clock_;
     std::unique_ptr<store::Index> index_;
     std::unique_ptr<store::AuditLog> audit_;
+    std::unique_ptr<store::AccountStore> account_store_;
+    std::unique_ptr<auth::AccountService> accounts_;
+    std::string setup_code_;
+    // Password hashing runs here, never on the net threads (64 MiB and ~0.1-0.5 s each).
+    std::unique_ptr<boost::asio::thread_pool> cpu_;
     std::mutex cameras_mu_;
     std::map<core::CameraId, Camera> cameras_;  // GUARDED_BY(cameras_mu_)
 
     boost::asio::io_context io_;
     std::unique_ptr<api::Router> router_;
+    std::unique_ptr<api::SecureRouter> secure_router_;
     std::unique_ptr<api::HttpServer> server_;
     std::vector<std::thread> net_threads_;
     core::ListenAddress bound_;

@@ -22,6 +22,8 @@ private:
 
 using CameraId = Id<struct CameraTag>;
 using SegmentId = Id<struct SegmentTag>;
+using UserId = Id<struct UserTag>;
+using SessionId = Id<struct SessionTag>;
 
 }  // namespace hearth::core
 

@@ -105,6 +105,18 @@ void wipe(std::string& s) {
     s.clear();
 }
 
+std::string base64url_encode(std::span<const std::uint8_t> bytes) {
+    require_sodium();
+    if (bytes.empty()) {
+        return {};
+    }
+    const auto variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+    std::string out(sodium_base64_ENCODED_LEN(bytes.size(), variant), '\0');
+    sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), variant);
+    out.resize(out.size() - 1);  // drop the terminating NUL
+    return out;
+}
+
 std::string random_token_base64url(std::size_t bytes) {
     require_sodium();
     if (bytes == 0) {
@@ -114,11 +126,19 @@ std::string random_token_base64url(std::size_t bytes) {
     if (!raw) {
         std::abort();  // guarded memory exhausted: no safe way to make a token
     }
-    const auto variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-    std::string out(sodium_base64_ENCODED_LEN(bytes, variant), '\0');
-    sodium_bin2base64(out.data(), out.size(), raw->data(), raw->size(), variant);
-    out.resize(out.size() - 1);  // drop the terminating NUL
-    return out;
+    return base64url_encode(raw->view());
+}
+
+std::string hmac_sha256_base64url(const SecretBytes& key, std::string_view data) {
+    require_sodium();
+    std::array<std::uint8_t, crypto_auth_hmacsha256_BYTES> mac{};
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                  data.size());
+    crypto_auth_hmacsha256_final(&state, mac.data());
+    sodium_memzero(&state, sizeof state);
+    return base64url_encode(mac);
 }
 
 std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data) {

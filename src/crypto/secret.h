@@ -87,6 +87,13 @@ std::array<std::uint8_t, 32> sha256(std::string_view data);
 std::string sha256_hex(std::span<const std::uint8_t> data);
 std::string sha256_hex(std::string_view data);
 
+// HMAC-SHA-256 of `data` under `key` (libsodium crypto_auth_hmacsha256), as unpadded
+// base64url: for values the hub signs and later checks, such as device cookies.
+std::string hmac_sha256_base64url(const SecretBytes& key, std::string_view data);
+
+// Unpadded base64url (RFC 4648 §5) of `bytes`.
+std::string base64url_encode(std::span<const std::uint8_t> bytes);
+
 // True when `a` and `b` are equal; constant time in the contents for equal
 // lengths (the length itself is not treated as secret).
 bool constant_time_equal(std::string_view a, std::string_view b);

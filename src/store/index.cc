@@ -80,6 +80,49 @@ const char* const kMigrations[] = {
         SELECT RAISE(ABORT, 'audit log is append-only');
     END;
     )sql",
+    // v3: accounts (store/accounts.h). camera_id 0 in camera_rights means every camera,
+    // present and future, hence no foreign key; a trigger clears rows of a removed camera.
+    R"sql(
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'member', 'guest')),
+        password_hash TEXT NOT NULL,
+        totp_secret BLOB,
+        totp_pending BLOB,
+        totp_last_step INTEGER NOT NULL DEFAULT -1,
+        created_us INTEGER NOT NULL,
+        password_changed_us INTEGER NOT NULL
+    );
+    CREATE TABLE camera_rights (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        camera_id INTEGER NOT NULL,
+        rights INTEGER NOT NULL,
+        PRIMARY KEY (user_id, camera_id)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER camera_rights_cleanup AFTER DELETE ON cameras
+    BEGIN
+        DELETE FROM camera_rights WHERE camera_id = OLD.id;
+    END;
+    CREATE TABLE recovery_codes (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL,
+        used_us INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, code_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        csrf_token TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        last_seen_us INTEGER NOT NULL,
+        reauth_us INTEGER NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        user_agent TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sessions_by_user ON sessions(user_id);
+    )sql",
 };
 
 constexpr const char* kSegmentColumns =

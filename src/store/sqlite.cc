@@ -45,6 +45,11 @@ Statement& Statement::bind(int index, const std::vector<std::uint8_t>& blob) {
     return *this;
 }
 
+Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> blob) {
+    sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_TRANSIENT);
+    return *this;
+}
+
 Statement& Statement::bind_null(int index) {
     sqlite3_bind_null(stmt_, index);
     return *this;
@@ -88,6 +93,12 @@ std::string Statement::column_text(int col) const {
     return text ? std::string(reinterpret_cast<const char*>(text),
                               static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
                 : std::string();
+}
+
+std::span<const std::uint8_t> Statement::column_blob(int col) const {
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
+    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col));
+    return data ? std::span<const std::uint8_t>(data, size) : std::span<const std::uint8_t>();
 }
 
 bool Statement::column_is_null(int col) const {

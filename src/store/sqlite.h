@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,7 @@ public:
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, std::string_view value);
     Statement& bind(int index, const std::vector<std::uint8_t>& blob);
+    Statement& bind_blob(int index, std::span<const std::uint8_t> blob);
     Statement& bind_null(int index);
 
     // Steps once: true when a row is ready, false when done.
@@ -43,6 +45,8 @@ public:
     std::int64_t column_int(int col) const;
     std::string column_text(int col) const;
     bool column_is_null(int col) const;
+    // Valid until the next step() or reset(); copy secrets straight into guarded memory.
+    std::span<const std::uint8_t> column_blob(int col) const;
 
 private:
     sqlite3* db_ = nullptr;

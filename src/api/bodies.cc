@@ -1,0 +1,212 @@
+#include "api/bodies.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <initializer_list>
+
+#include "api/http_parse.h"
+
+namespace hearth::api {
+namespace {
+
+using core::ErrorCode;
+using core::make_error;
+using nlohmann::json;
+
+core::Error bad(std::string message) {
+    return make_error(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+core::Result<json> parse_object(std::string_view body,
+                                std::initializer_list<std::string_view> allowed) {
+    json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        return bad("the body is not valid JSON");
+    }
+    if (!j.is_object()) {
+        return bad("the body must be a JSON object");
+    }
+    for (const auto& [key, value] : j.items()) {
+        bool known = false;
+        for (const auto a : allowed) {
+            known = known || key == a;
+        }
+        if (!known) {
+            return bad("unknown field '" + key.substr(0, 32) + "'");
+        }
+    }
+    return j;
+}
+
+// A string field: `required` or empty when absent.
+core::Result<std::string> text(json& j, const char* name, bool required,
+                               std::size_t max = kMaxBodyFieldBytes) {
+    const auto it = j.find(name);
+    if (it == j.end() || it->is_null()) {
+        if (required) {
+            return bad(std::string("'") + name + "' is required");
+        }
+        return std::string();
+    }
+    if (!it->is_string()) {
+        return bad(std::string("'") + name + "' must be a string");
+    }
+    auto& s = it->get_ref<std::string&>();
+    if (s.size() > max) {
+        return bad(std::string("'") + name + "' is longer than " + std::to_string(max) +
+                   " bytes");
+    }
+    if (required && s.empty()) {
+        return bad(std::string("'") + name + "' must not be empty");
+    }
+    return s;
+}
+
+// A passphrase field, moved into guarded memory and wiped from the parsed JSON.
+core::Result<crypto::SecretBytes> secret(json& j, const char* name, bool required) {
+    const auto it = j.find(name);
+    if (it == j.end() || it->is_null()) {
+        if (required) {
+            return bad(std::string("'") + name + "' is required");
+        }
+        return crypto::SecretBytes();
+    }
+    if (!it->is_string()) {
+        return bad(std::string("'") + name + "' must be a string");
+    }
+    auto& s = it->get_ref<std::string&>();
+    if (s.size() > kMaxBodyFieldBytes) {
+        crypto::wipe(s);
+        return bad(std::string("'") + name + "' is longer than " +
+                   std::to_string(kMaxBodyFieldBytes) + " bytes");
+    }
+    if (required && s.empty()) {
+        return bad(std::string("'") + name + "' must not be empty");
+    }
+    auto out = crypto::SecretBytes::copy_of(std::string_view(s));
+    crypto::wipe(s);
+    return out;
+}
+
+core::Result<RightsByCamera> rights(const json& j) {
+    if (!j.is_object()) {
+        return bad("'rights' must be an object like {\"all\": [\"live\"], \"3\": [\"ptz\"]}");
+    }
+    if (j.size() > 1024) {
+        return bad("'rights' names too many cameras");
+    }
+    RightsByCamera out;
+    for (const auto& [key, value] : j.items()) {
+        std::int64_t camera = 0;
+        if (key != "all") {
+            const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), camera);
+            if (ec != std::errc() || end != key.data() + key.size() || camera <= 0) {
+                return bad("'rights' keys are camera ids or \"all\"");
+            }
+        }
+        if (!value.is_array() || value.size() > 16) {
+            return bad("each entry of 'rights' is a list of right names");
+        }
+        auto& names = out[camera];
+        for (const auto& v : value) {
+            if (!v.is_string() || v.get_ref<const std::string&>().size() > 32) {
+                return bad("each right is a name: live, recordings, ptz, talk, share, manage");
+            }
+            names.push_back(v.get<std::string>());
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+core::Result<SetupBody> parse_setup_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"code", "username", "password"}));
+    SetupBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.code, text(j, "code", true, 64));
+    HEARTH_ASSIGN_OR_RETURN(out.username, text(j, "username", true, 64));
+    HEARTH_ASSIGN_OR_RETURN(out.password, secret(j, "password", true));
+    return out;
+}
+
+core::Result<LoginBody> parse_login_body(std::string_view body, bool form) {
+    LoginBody out;
+    if (form) {
+        auto fields = parse_query(body);
+        if (!fields) {
+            return bad("the form is malformed: " + fields.error().message);
+        }
+        json j = json::object();
+        for (auto& [k, v] : *fields) {
+            j[k] = std::move(v);
+            crypto::wipe(v);
+        }
+        HEARTH_ASSIGN_OR_RETURN(out.username, text(j, "username", true, 64));
+        HEARTH_ASSIGN_OR_RETURN(out.password, secret(j, "password", true));
+        HEARTH_ASSIGN_OR_RETURN(out.code, text(j, "code", false, 64));
+        return out;
+    }
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"username", "password", "code"}));
+    HEARTH_ASSIGN_OR_RETURN(out.username, text(j, "username", true, 64));
+    HEARTH_ASSIGN_OR_RETURN(out.password, secret(j, "password", true));
+    HEARTH_ASSIGN_OR_RETURN(out.code, text(j, "code", false, 64));
+    return out;
+}
+
+core::Result<ReauthBody> parse_reauth_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"password", "code"}));
+    ReauthBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.password, secret(j, "password", false));
+    HEARTH_ASSIGN_OR_RETURN(out.code, text(j, "code", false, 64));
+    if (out.password.empty() == out.code.empty()) {
+        return bad("give either 'password' or 'code'");
+    }
+    return out;
+}
+
+core::Result<PasswordChangeBody> parse_password_change_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"old_password", "new_password"}));
+    PasswordChangeBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.old_password, secret(j, "old_password", true));
+    HEARTH_ASSIGN_OR_RETURN(out.new_password, secret(j, "new_password", true));
+    return out;
+}
+
+core::Result<CodeBody> parse_code_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"code"}));
+    CodeBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.code, text(j, "code", true, 64));
+    return out;
+}
+
+core::Result<NewUserBody> parse_new_user_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"username", "role", "password", "rights"}));
+    NewUserBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.username, text(j, "username", true, 64));
+    HEARTH_ASSIGN_OR_RETURN(out.role, text(j, "role", true, 16));
+    HEARTH_ASSIGN_OR_RETURN(out.password, secret(j, "password", true));
+    if (const auto it = j.find("rights"); it != j.end() && !it->is_null()) {
+        HEARTH_ASSIGN_OR_RETURN(out.rights, rights(*it));
+    }
+    return out;
+}
+
+core::Result<UserPatchBody> parse_user_patch_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"role", "rights"}));
+    UserPatchBody out;
+    if (j.contains("role")) {
+        HEARTH_ASSIGN_OR_RETURN(auto role, text(j, "role", true, 16));
+        out.role = std::move(role);
+    }
+    if (const auto it = j.find("rights"); it != j.end()) {
+        HEARTH_ASSIGN_OR_RETURN(auto r, rights(*it));
+        out.rights = std::move(r);
+    }
+    if (!out.role && !out.rights) {
+        return bad("give 'role', 'rights' or both");
+    }
+    return out;
+}
+
+}  // namespace hearth::api

@@ -1,0 +1,76 @@
+// Typed, bounded parsing of the JSON request bodies the API accepts.
+//
+// Each parser takes untrusted bytes and returns either a complete value or a
+// kInvalidArgument error whose message is safe to show the client (it never
+// echoes a passphrase). Unknown fields are errors, so a typo is not silently
+// ignored. Passphrases go straight into guarded memory. Each parser has a
+// libFuzzer target (tests/fuzz/api_body_fuzz.cc).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "crypto/secret.h"
+
+namespace hearth::api {
+
+inline constexpr std::size_t kMaxBodyFieldBytes = 1024;
+
+struct SetupBody {
+    std::string code;
+    std::string username;
+    crypto::SecretBytes password;
+};
+
+struct LoginBody {
+    std::string username;
+    crypto::SecretBytes password;
+    std::string code;  // second factor, optional
+};
+
+struct ReauthBody {
+    crypto::SecretBytes password;  // one of the two
+    std::string code;
+};
+
+struct PasswordChangeBody {
+    crypto::SecretBytes old_password;
+    crypto::SecretBytes new_password;
+};
+
+struct CodeBody {
+    std::string code;
+};
+
+// Rights per camera as names: camera id 0 is "all".
+using RightsByCamera = std::map<std::int64_t, std::vector<std::string>>;
+
+struct NewUserBody {
+    std::string username;
+    std::string role;
+    crypto::SecretBytes password;
+    RightsByCamera rights;
+};
+
+struct UserPatchBody {
+    std::optional<std::string> role;
+    std::optional<RightsByCamera> rights;
+};
+
+core::Result<SetupBody> parse_setup_body(std::string_view body);
+// JSON, or an HTML form (application/x-www-form-urlencoded) when `form` is true.
+core::Result<LoginBody> parse_login_body(std::string_view body, bool form);
+core::Result<ReauthBody> parse_reauth_body(std::string_view body);
+core::Result<PasswordChangeBody> parse_password_change_body(std::string_view body);
+core::Result<CodeBody> parse_code_body(std::string_view body);
+core::Result<NewUserBody> parse_new_user_body(std::string_view body);
+core::Result<UserPatchBody> parse_user_patch_body(std::string_view body);
+
+}  // namespace hearth::api

@@ -77,23 +77,110 @@ class Process:
             self.proc.wait()
 
 
+# The owner each test data directory was set up with: hubs restarted on the same
+# directory log in again with it. Passphrases are random per run, never fixed.
+_OWNERS = {}
+OWNER_NAME = "tester"
+
+
+def new_passphrase():
+    return "-".join(secrets.token_urlsafe(6) for _ in range(4))
+
+
 class Hub(Process):
-    def __init__(self, data_dir, config=None, demo=False, extra=()):
+    """A running hub. With login=True (the default) the harness creates the owner from
+    the printed setup code (or reuses the one made earlier for this data directory) and
+    logs in, so get()/json()/request() act as that owner."""
+
+    def __init__(self, data_dir, config=None, demo=False, extra=(), login=True):
         argv = [HEARTH, "demo" if demo else "serve", "--data-dir", data_dir,
                 "--listen", "127.0.0.1:0", *extra]
         if config:
             argv += ["--config", config]
-        super().__init__(argv, r"listening on (http://127\.0\.0\.1:\d+)/")
+        super().__init__(argv, r"listening on (https?://127\.0\.0\.1:\d+)/")
         self.data_dir = data_dir
         self.url = self.match.group(1)
+        self.cookies = {}
+        self.csrf = None
+        if login:
+            self.ensure_owner()
+            status, body = self.login(OWNER_NAME, _OWNERS[os.path.realpath(data_dir)])
+            assert status == 200, f"owner login failed: {status} {body}"
+
+    def setup_code(self, timeout=10):
+        """The one-time setup code the hub printed, or None when it printed none."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                m = re.search(r"^\s+setup code: (\S+)$", line)
+                if m:
+                    return m.group(1)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        return None
+
+    def ensure_owner(self):
+        key = os.path.realpath(self.data_dir)
+        if key in _OWNERS:
+            return
+        code = self.setup_code()
+        assert code, "the hub printed no setup code:\n" + self.output()
+        passphrase = new_passphrase()
+        hearth("setup", "--data-dir", self.data_dir, "--username", OWNER_NAME, "--code", code,
+               "--passphrase-stdin", input=passphrase + "\n")
+        _OWNERS[key] = passphrase
+
+    def owner_passphrase(self):
+        return _OWNERS[os.path.realpath(self.data_dir)]
+
+    def request(self, method, path, body=None, headers=None, timeout=30, session=True):
+        """(status, headers, body bytes) without raising on HTTP errors. `body` may be a
+        dict (sent as JSON) or bytes. With session=True the owner's cookies and CSRF
+        token go along."""
+        h = dict(headers or {})
+        data = None
+        if isinstance(body, dict):
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        elif body is not None:
+            data = body
+        if session and self.cookies:
+            h.setdefault("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+            if self.csrf and method not in ("GET", "HEAD"):
+                h.setdefault("X-CSRF-Token", self.csrf)
+        req = urllib.request.Request(self.url + path, data=data, headers=h, method=method)
+        try:
+            with self._open(req, timeout) as r:
+                status, headers_out, payload = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            status, headers_out, payload = e.code, e.headers, e.read()
+        if session:
+            for cookie in headers_out.get_all("Set-Cookie") or []:
+                name, _, rest = cookie.partition("=")
+                value = rest.split(";", 1)[0]
+                if value and "Max-Age=0" not in cookie:
+                    self.cookies[name] = value
+                else:
+                    self.cookies.pop(name, None)
+        return status, dict(headers_out), payload
+
+    def _open(self, req, timeout):
+        return urllib.request.urlopen(req, timeout=timeout)
+
+    def login(self, user, passphrase, code=None):
+        body = {"username": user, "password": passphrase}
+        if code:
+            body["code"] = code
+        status, _, payload = self.request("POST", "/api/login", body)
+        parsed = json.loads(payload) if payload else {}
+        if status == 200:
+            self.csrf = parsed["csrf_token"]
+        return status, parsed
 
     def get(self, path, timeout=30):
-        """(status, headers, body bytes) without raising on HTTP errors."""
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
+        """(status, headers, body bytes) of a GET as the logged-in owner."""
+        return self.request("GET", path, timeout=timeout)
 
     def json(self, path):
         status, _, body = self.get(path)

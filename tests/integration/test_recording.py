@@ -100,14 +100,17 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
                 assert password.encode() not in f.read()
         assert password not in hub.output()
 
-        # Every camera added and every download is in the audit log, and the chain holds.
+        # Every camera added, the owner's setup and login, and every download (with who
+        # asked) is in the audit log, and the chain holds.
         r = h.hearth("audit-log", "verify", "--data-dir", data)
-        assert r.stdout.startswith("audit log intact: 8 entries"), r.stdout
+        assert r.stdout.startswith("audit log intact: 10 entries"), r.stdout
         db = h.sqlite3.connect(os.path.join(data, "hearth.db"))
         actions = [row[0] for row in db.execute("SELECT action FROM audit ORDER BY id")]
         assert actions.count("camera.add") == 4 and actions.count("recording.download") == 4, actions
-        sources = {row[0] for row in db.execute("SELECT source FROM audit WHERE action = 'recording.download'")}
-        assert sources == {"127.0.0.1"}, sources
+        assert actions.count("setup.owner_created") == 1 and actions.count("login.success") == 1
+        who = {row for row in db.execute(
+            "SELECT actor, source FROM audit WHERE action = 'recording.download'")}
+        assert who == {(h.OWNER_NAME, "127.0.0.1")}, who
         # Quietly changing history is detected (the triggers are the first fence; drop them).
         db.execute("DROP TRIGGER audit_no_update")
         db.execute("UPDATE audit SET source = 'forged' WHERE id = 6")

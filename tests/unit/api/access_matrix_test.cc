@@ -1,0 +1,369 @@
+// Calls every route as every role and anonymously, and checks the outcome against the
+// table below, written independently of the route definitions. A route added to the
+// API without a row here fails RouteTableIsComplete.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "api/access.h"
+#include "api/http_parse.h"
+#include "api/routes.h"
+#include "crypto/totp.h"
+
+namespace hearth::api {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kT0 = 1'800'000'000LL * 1'000'000;
+constexpr crypto::PasswordCost kTestCost{1, 64 * 1024};
+const char* const kPass = "violet-kettle-orbit-9-sparrow";
+
+crypto::SecretBytes secret(std::string_view text) {
+    auto s = crypto::SecretBytes::copy_of(text);
+    return std::move(*s);
+}
+
+enum class Who { kAnonymous, kGuest, kMember, kOwner };
+const char* name_of(Who w) {
+    switch (w) {
+        case Who::kAnonymous: return "anonymous";
+        case Who::kGuest: return "guest";
+        case Who::kMember: return "member";
+        case Who::kOwner: return "owner";
+    }
+    return "?";
+}
+
+// What the gate lets through, per caller: true = reaches the handler.
+struct Expect {
+    const char* method;
+    const char* pattern;
+    const char* target;  // a concrete request for it (camera 1: guest has live, member more)
+    bool anonymous, guest, member, owner;
+};
+
+// Camera 1: guest may watch live; member may watch live and recordings and steer.
+// Camera 2: guest and member have no rights at all.
+const Expect kTable[] = {
+    {"GET", "/healthz", "/healthz", true, true, true, true},
+    {"GET", "/metrics", "/metrics", false, false, false, true},
+    {"GET", "/api/cameras", "/api/cameras", false, true, true, true},
+    {"GET", "/api/cameras/{id}", "/api/cameras/1", false, true, true, true},
+    {"GET", "/api/cameras/{id}", "/api/cameras/2", false, false, false, true},
+    {"GET", "/api/cameras/{id}/recordings", "/api/cameras/1/recordings", false, false, true, true},
+    {"GET", "/api/cameras/{id}/recordings", "/api/cameras/2/recordings", false, false, false, true},
+    {"GET", "/api/cameras/{id}/stream", "/api/cameras/1/stream", false, false, true, true},
+    {"GET", "/api/cameras/{id}/download", "/api/cameras/1/download", false, false, true, true},
+    {"GET", "/api/cameras/{id}/download", "/api/cameras/2/download", false, false, false, true},
+    {"GET", "/api/events", "/api/events", false, true, true, true},
+    {"GET", "/api/setup", "/api/setup", true, true, true, true},
+    {"POST", "/api/setup", "/api/setup", true, true, true, true},
+    {"POST", "/api/login", "/api/login", true, true, true, true},
+    {"POST", "/api/logout", "/api/logout", false, true, true, true},
+    {"GET", "/api/session", "/api/session", false, true, true, true},
+    {"GET", "/api/sessions", "/api/sessions", false, true, true, true},
+    {"DELETE", "/api/sessions/{sid}", "/api/sessions/999", false, true, true, true},
+    {"POST", "/api/reauth", "/api/reauth", false, true, true, true},
+    {"POST", "/api/password", "/api/password", false, true, true, true},
+    {"POST", "/api/totp", "/api/totp", false, true, true, true},
+    {"POST", "/api/totp/confirm", "/api/totp/confirm", false, true, true, true},
+    {"DELETE", "/api/totp", "/api/totp", false, true, true, true},
+    {"GET", "/api/users", "/api/users", false, false, false, true},
+    {"POST", "/api/users", "/api/users", false, false, false, true},
+    {"PATCH", "/api/users/{uid}", "/api/users/999", false, false, false, true},
+    {"DELETE", "/api/users/{uid}", "/api/users/999", false, false, false, true},
+    {"GET", "/api/audit", "/api/audit", false, false, false, true},
+};
+
+Method method_of(std::string_view m) {
+    if (m == "GET") return Method::kGet;
+    if (m == "POST") return Method::kPost;
+    if (m == "PUT") return Method::kPut;
+    if (m == "PATCH") return Method::kPatch;
+    if (m == "DELETE") return Method::kDelete;
+    return Method::kInvalid;
+}
+
+class AccessTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("hearth-access-test-" + std::to_string(std::random_device{}()));
+        std::filesystem::create_directories(dir_);
+        const auto db = dir_ / "hearth.db";
+        auto index = store::Index::open(db);
+        auto audit = store::AuditLog::open(db);
+        auto accounts_store = store::AccountStore::open(db);
+        ASSERT_TRUE(index && audit && accounts_store);
+        index_ = std::move(*index);
+        audit_ = std::move(*audit);
+        store_ = std::move(*accounts_store);
+        auth::AccountPolicy policy;
+        policy.cost = kTestCost;
+        auto accounts = auth::AccountService::open(*store_, *audit_, index_.get(), clock_, policy);
+        ASSERT_TRUE(accounts);
+        accounts_ = std::move(*accounts);
+        for (const char* name : {"porch", "garden"}) {
+            store::Camera c;
+            c.name = name;
+            c.kind = store::CameraKind::kSim;
+            ASSERT_TRUE(index_->add_camera(c));
+        }
+        auto code = accounts_->issue_setup_code();
+        ASSERT_TRUE(accounts_->complete_setup(**code, "olivia", secret(kPass), {"local", ""}));
+        add_user("gina", auth::Role::kGuest, {{1, auth::bit(auth::Right::kLive)}});
+        add_user("mark", auth::Role::kMember,
+                 {{1, auth::bit(auth::Right::kLive) | auth::bit(auth::Right::kRecordings) |
+                          auth::bit(auth::Right::kPtz)}});
+
+        HubContext hub;
+        hub.index = index_.get();
+        hub.data_dir = dir_;
+        hub.clock = &clock_;
+        hub.audit = audit_.get();
+        hub.camera_status = [] { return std::vector<CameraStatus>(); };
+        hub.accounts = accounts_.get();
+        hub.tls_fingerprint = "AA:BB";
+        secure_ = std::make_unique<SecureRouter>(router_, accounts_.get());
+        add_routes(*secure_, hub);
+        add_account_routes(*secure_, hub);
+    }
+
+    void TearDown() override {
+        secure_.reset();
+        accounts_.reset();
+        store_.reset();
+        audit_.reset();
+        index_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    void add_user(const char* name, auth::Role role, store::CameraRights rights) {
+        auth::NewUser u;
+        u.name = name;
+        u.role = role;
+        u.password = secret(kPass);
+        u.rights = std::move(rights);
+        ASSERT_TRUE(accounts_->add_user("olivia", u, {"local", ""}));
+    }
+
+    struct Session {
+        std::string token;
+        std::string csrf;
+    };
+
+    Session login(Who who) {
+        if (who == Who::kAnonymous) {
+            return {};
+        }
+        const char* user = who == Who::kOwner ? "olivia" : who == Who::kMember ? "mark" : "gina";
+        auth::LoginRequest r;
+        r.username = user;
+        r.password = secret(kPass);
+        r.origin = {"192.0.2.10", "test"};
+        auto out = accounts_->login(std::move(r));
+        EXPECT_EQ(out.status, auth::LoginOutcome::Status::kOk);
+        return {out.token, out.principal.csrf_token};
+    }
+
+    Response call(std::string_view method, std::string_view target, const Session& s,
+                  std::map<std::string, std::string> headers = {}, std::string body = "{}") {
+        Request req;
+        req.method = method_of(method);
+        req.target = std::string(target);
+        auto parsed = parse_target(target);
+        EXPECT_TRUE(parsed);
+        req.path = parsed->path;
+        req.query = parsed->query;
+        req.remote_address = "192.0.2.10";
+        req.request_id = "test";
+        req.headers = std::move(headers);
+        req.headers.emplace("host", "hub.test:8443");
+        req.headers.emplace("content-type", "application/json");
+        if (!s.token.empty()) {
+            req.headers.emplace("cookie", std::string(kSessionCookie) + "=" + s.token);
+            if (req.method != Method::kGet) {
+                req.headers.emplace("x-csrf-token", s.csrf);
+            }
+        }
+        req.body = std::move(body);
+        const Handler* handler = nullptr;
+        EXPECT_EQ(router_.route(req, &handler), Router::Match::kFound) << target;
+        if (handler == nullptr) {
+            return Response::error(404, "no route", req);
+        }
+        Response r = (*handler)(req);
+        if (r.deferred) {
+            r = r.deferred();
+        }
+        return r;
+    }
+
+    // True when the gate let the request through to the handler.
+    static bool passed_gate(const Response& r) {
+        if (r.status != 401 && r.status != 403) {
+            return true;
+        }
+        const bool gate = r.body.find("\"log in first\"") != std::string::npos ||
+                          r.body.find("your account may not do this") != std::string::npos ||
+                          r.body.find("reauth_required") != std::string::npos ||
+                          r.body.find("CSRF") != std::string::npos ||
+                          r.body.find("cross-site") != std::string::npos;
+        return !gate;
+    }
+
+    std::filesystem::path dir_;
+    core::FakeClock clock_{kT0};
+    std::unique_ptr<store::Index> index_;
+    std::unique_ptr<store::AuditLog> audit_;
+    std::unique_ptr<store::AccountStore> store_;
+    std::unique_ptr<auth::AccountService> accounts_;
+    Router router_;
+    std::unique_ptr<SecureRouter> secure_;
+};
+
+TEST_F(AccessTest, RouteTableIsComplete) {
+    std::set<std::pair<std::string, std::string>> expected, actual;
+    for (const auto& e : kTable) {
+        expected.emplace(e.method, e.pattern);
+    }
+    for (const auto& r : secure_->table()) {
+        actual.emplace(std::string(to_string(r.method)), r.pattern);
+        EXPECT_TRUE(expected.count({std::string(to_string(r.method)), r.pattern}))
+            << to_string(r.method) << " " << r.pattern << " (" << describe(r.rule)
+            << ") has no row in the access matrix test";
+    }
+    for (const auto& e : expected) {
+        EXPECT_TRUE(actual.count(e)) << e.first << " " << e.second << " is not a route";
+    }
+}
+
+TEST_F(AccessTest, EveryRouteAsEveryRole) {
+    for (const auto& e : kTable) {
+        for (const Who who : {Who::kAnonymous, Who::kGuest, Who::kMember, Who::kOwner}) {
+            const bool want = who == Who::kAnonymous ? e.anonymous
+                              : who == Who::kGuest   ? e.guest
+                              : who == Who::kMember  ? e.member
+                                                     : e.owner;
+            const auto response = call(e.method, e.target, login(who));
+            EXPECT_EQ(passed_gate(response), want)
+                << e.method << " " << e.target << " as " << name_of(who) << ": "
+                << response.status << " " << response.body;
+            if (!want) {
+                EXPECT_EQ(response.status, who == Who::kAnonymous ? 401 : 403)
+                    << e.method << " " << e.target << " as " << name_of(who);
+            }
+        }
+    }
+}
+
+TEST_F(AccessTest, StateChangesNeedTheCsrfTokenAndTheSameOrigin) {
+    auto s = login(Who::kOwner);
+    Session no_csrf{s.token, "wrong"};
+    auto r = call("POST", "/api/reauth", no_csrf);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_NE(r.body.find("CSRF"), std::string::npos);
+    r = call("POST", "/api/reauth", s, {{"origin", "https://evil.example"}});
+    EXPECT_EQ(r.status, 403);
+    EXPECT_NE(r.body.find("cross-site"), std::string::npos);
+    r = call("POST", "/api/login", {}, {{"sec-fetch-site", "cross-site"}},
+             R"({"username":"olivia","password":"x"})");
+    EXPECT_EQ(r.status, 403);  // login CSRF is refused too
+    r = call("POST", "/api/reauth", s, {{"origin", "https://hub.test:8443"}},
+             std::string(R"({"password":")") + kPass + "\"}");
+    EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(AccessTest, DangerousActionsNeedARecentProof) {
+    auto s = login(Who::kOwner);
+    clock_.advance(6min);
+    auto r = call("POST", "/api/users", s);
+    EXPECT_EQ(r.status, 403);
+    EXPECT_NE(r.body.find("reauth_required"), std::string::npos);
+    r = call("GET", "/api/cameras/1/download", s);
+    EXPECT_EQ(r.status, 403);
+    r = call("POST", "/api/reauth", s, {}, std::string(R"({"password":")") + kPass + "\"}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    r = call("POST", "/api/users", s);
+    EXPECT_EQ(r.status, 400) << r.body;  // through the gate; the empty body is refused
+}
+
+TEST_F(AccessTest, LoginReplacesAnySessionTheBrowserHeld) {
+    auto before = login(Who::kOwner);
+    auto r = call("POST", "/api/login", before, {},
+                  std::string(R"({"username":"olivia","password":")") + kPass + "\"}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string cookie;
+    for (const auto& [name, value] : r.headers) {
+        if (name == "Set-Cookie" && value.rfind(std::string(kSessionCookie), 0) == 0) {
+            cookie = value;
+        }
+    }
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(cookie.find("Secure"), std::string::npos);
+    EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+    EXPECT_EQ(cookie.find(before.token), std::string::npos);
+    EXPECT_FALSE(accounts_->authenticate(before.token));  // the old session is gone
+    // A made-up cookie is never adopted as a session.
+    Session planted{"planted-by-an-attacker-0000000000000000000000", "x"};
+    r = call("GET", "/api/session", planted);
+    EXPECT_EQ(r.status, 401);
+}
+
+TEST_F(AccessTest, LogoutEndsTheSessionAndClearsTheCookie) {
+    auto s = login(Who::kMember);
+    auto r = call("POST", "/api/logout", s);
+    EXPECT_EQ(r.status, 204);
+    bool cleared = false;
+    for (const auto& [name, value] : r.headers) {
+        cleared = cleared || (name == "Set-Cookie" && value.find("Max-Age=0") != std::string::npos);
+    }
+    EXPECT_TRUE(cleared);
+    EXPECT_EQ(call("GET", "/api/session", s).status, 401);
+}
+
+TEST_F(AccessTest, AnIdleSessionTimesOut) {
+    auto s = login(Who::kGuest);
+    EXPECT_EQ(call("GET", "/api/session", s).status, 200);
+    clock_.advance(std::chrono::microseconds(accounts_->policy().session_idle_us) + 1s);
+    auto r = call("GET", "/api/session", s);
+    EXPECT_EQ(r.status, 401);
+    EXPECT_NE(r.body.find("log in again"), std::string::npos);
+}
+
+TEST_F(AccessTest, CamerasOneHasNoRightOnAreNotListed) {
+    auto r = call("GET", "/api/cameras", login(Who::kGuest));
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("porch"), std::string::npos);
+    EXPECT_EQ(r.body.find("garden"), std::string::npos);
+    r = call("GET", "/api/cameras", login(Who::kOwner));
+    EXPECT_NE(r.body.find("garden"), std::string::npos);
+}
+
+TEST_F(AccessTest, OwnersManageUsersThroughTheApi) {
+    auto s = login(Who::kOwner);
+    auto r = call("POST", "/api/users", s, {},
+                  R"({"username":"nina","role":"guest","password":"amber-falcon-drifts-77-north",)"
+                  R"("rights":{"2":["live"]}})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    r = call("POST", "/api/users", s, {},
+             R"({"username":"nora","role":"guest","password":"amber-falcon-drifts-77-north",)"
+             R"("rights":{"2":["ptz"]}})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    r = call("POST", "/api/users", s, {},
+             R"({"username":"nora","role":"member","password":"password123"})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    r = call("GET", "/api/users", s);
+    EXPECT_NE(r.body.find("\"nina\""), std::string::npos);
+    EXPECT_EQ(r.body.find("password"), r.body.find("password_changed"));  // no hashes
+    r = call("GET", "/api/audit?action=user.add", s);
+    EXPECT_NE(r.body.find("nina"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hearth::api

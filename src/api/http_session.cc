@@ -94,4 +94,26 @@ bool is_http_error(const beast::error_code& ec) {
     return ec.category() == make_error_code(http::error::bad_method).category();
 }
 
+std::optional<Response> to_request(http::request<http::string_body>& breq, Request& req) {
+    req.method = from_verb(breq.method());
+    if (req.method == Method::kInvalid) {
+        return Response::error(501, "method not implemented", req);
+    }
+    req.target = std::string(breq.target());
+    auto target = parse_target(req.target);
+    if (!target) {
+        return Response::error(400, target.error().message, req);
+    }
+    req.path = std::move(target->path);
+    req.query = std::move(target->query);
+    for (const auto& field : breq) {
+        auto [it, inserted] = req.headers.try_emplace(to_lower(field.name_string()), field.value());
+        if (!inserted) {  // repeated fields fold into one; cookies use their own separator
+            it->second.append(it->first == "cookie" ? "; " : ", ").append(field.value());
+        }
+    }
+    req.body = std::move(breq.body());
+    return std::nullopt;
+}
+
 }  // namespace hearth::api::detail

@@ -54,6 +54,10 @@ bool reserved_header(std::string_view name);
 Method from_verb(http::verb verb);                       // kInvalid for verbs we do not serve
 std::string client_ip(const net::ip::address& address);  // v4-mapped v6 shown as v4
 bool is_http_error(const beast::error_code& ec);         // a parse error from Beast
+// Fills `req` (request_id and remote_address already set) from a parsed request, moving
+// its body; returns the answer instead when the method or target cannot be served. The
+// request-to-handler fuzz target drives the same path.
+std::optional<Response> to_request(http::request<http::string_body>& breq, Request& req);
 
 // A connection that stop() can close. Implemented by every session type.
 class Connection {
@@ -311,27 +315,10 @@ private:
         version_ = breq.version();
         keep_alive_ = breq.keep_alive() && !state_->stopping_flag.load();
 
-        req.method = from_verb(breq.method());
-        if (req.method == Method::kInvalid) {
-            send(Response::error(501, "method not implemented", req));
+        if (auto refused = to_request(breq, req)) {
+            send(std::move(*refused));
             return;
         }
-        req.target = std::string(breq.target());
-        auto target = parse_target(req.target);
-        if (!target) {
-            send(Response::error(400, target.error().message, req));
-            return;
-        }
-        req.path = std::move(target->path);
-        req.query = std::move(target->query);
-        for (const auto& field : breq) {
-            auto [it, inserted] =
-                req.headers.try_emplace(to_lower(field.name_string()), field.value());
-            if (!inserted) {  // repeated fields fold into one; cookies use their own separator
-                it->second.append(it->first == "cookie" ? "; " : ", ").append(field.value());
-            }
-        }
-        req.body = std::move(breq.body());
 
         const Handler* handler = nullptr;
         switch (state_->router.route(req, &handler)) {

@@ -87,57 +87,18 @@ def new_passphrase():
     return "-".join(secrets.token_urlsafe(6) for _ in range(4))
 
 
-class Hub(Process):
-    """A running hub. With login=True (the default) the harness creates the owner from
-    the printed setup code (or reuses the one made earlier for this data directory) and
-    logs in, so get()/json()/request() act as that owner."""
+class Client:
+    """An HTTP client of one hub with its own cookies (a browser, a phone, an attacker)."""
 
-    def __init__(self, data_dir, config=None, demo=False, extra=(), login=True):
-        argv = [HEARTH, "demo" if demo else "serve", "--data-dir", data_dir,
-                "--listen", "127.0.0.1:0", *extra]
-        if config:
-            argv += ["--config", config]
-        super().__init__(argv, r"listening on (https?://127\.0\.0\.1:\d+)/")
-        self.data_dir = data_dir
-        self.url = self.match.group(1)
+    def __init__(self, url):
+        self.url = url
         self.cookies = {}
         self.csrf = None
-        if login:
-            self.ensure_owner()
-            status, body = self.login(OWNER_NAME, _OWNERS[os.path.realpath(data_dir)])
-            assert status == 200, f"owner login failed: {status} {body}"
-
-    def setup_code(self, timeout=10):
-        """The one-time setup code the hub printed, or None when it printed none."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                m = re.search(r"^\s+setup code: (\S+)$", line)
-                if m:
-                    return m.group(1)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        return None
-
-    def ensure_owner(self):
-        key = os.path.realpath(self.data_dir)
-        if key in _OWNERS:
-            return
-        code = self.setup_code()
-        assert code, "the hub printed no setup code:\n" + self.output()
-        passphrase = new_passphrase()
-        hearth("setup", "--data-dir", self.data_dir, "--username", OWNER_NAME, "--code", code,
-               "--passphrase-stdin", input=passphrase + "\n")
-        _OWNERS[key] = passphrase
-
-    def owner_passphrase(self):
-        return _OWNERS[os.path.realpath(self.data_dir)]
 
     def request(self, method, path, body=None, headers=None, timeout=30, session=True):
         """(status, headers, body bytes) without raising on HTTP errors. `body` may be a
-        dict (sent as JSON) or bytes. With session=True the owner's cookies and CSRF
-        token go along."""
+        dict (sent as JSON) or bytes. With session=True this client's cookies and CSRF
+        token go along and cookies it is given are kept."""
         h = dict(headers or {})
         data = None
         if isinstance(body, dict):
@@ -179,12 +140,64 @@ class Hub(Process):
         return status, parsed
 
     def get(self, path, timeout=30):
-        """(status, headers, body bytes) of a GET as the logged-in owner."""
+        """(status, headers, body bytes) of a GET with this client's session."""
         return self.request("GET", path, timeout=timeout)
 
     def json(self, path):
         status, _, body = self.get(path)
         return status, json.loads(body)
+
+
+class Hub(Process, Client):
+    """A running hub. With login=True (the default) the harness creates the owner from
+    the printed setup code (or reuses the one made earlier for this data directory) and
+    logs in, so get()/json()/request() act as that owner."""
+
+    def __init__(self, data_dir, config=None, demo=False, extra=(), login=True):
+        argv = [HEARTH, "demo" if demo else "serve", "--data-dir", data_dir,
+                "--listen", "127.0.0.1:0", *extra]
+        if config:
+            argv += ["--config", config]
+        Process.__init__(self, argv, r"listening on (https?://127\.0\.0\.1:\d+)/")
+        self.data_dir = data_dir
+        Client.__init__(self, self.match.group(1))
+        if login:
+            self.ensure_owner()
+            status, body = self.login(OWNER_NAME, _OWNERS[os.path.realpath(data_dir)])
+            assert status == 200, f"owner login failed: {status} {body}"
+
+    def client(self):
+        """Another client of this hub, logged out, with no cookies."""
+        c = Client(self.url)
+        c._open = self._open
+        return c
+
+    def setup_code(self, timeout=10):
+        """The one-time setup code the hub printed, or None when it printed none."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                m = re.search(r"^\s+setup code: (\S+)$", line)
+                if m:
+                    return m.group(1)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        return None
+
+    def ensure_owner(self):
+        key = os.path.realpath(self.data_dir)
+        if key in _OWNERS:
+            return
+        code = self.setup_code()
+        assert code, "the hub printed no setup code:\n" + self.output()
+        passphrase = new_passphrase()
+        hearth("setup", "--data-dir", self.data_dir, "--username", OWNER_NAME, "--code", code,
+               "--passphrase-stdin", input=passphrase + "\n")
+        _OWNERS[key] = passphrase
+
+    def owner_passphrase(self):
+        return _OWNERS[os.path.realpath(self.data_dir)]
 
 
 class Simcam(Process):

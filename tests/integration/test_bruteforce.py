@@ -1,0 +1,98 @@
+"""A real cracking tool against the login: hydra (Debian package) for 60 s with a
+10,000-word list that holds the owner's real passphrase near the end.
+
+It must not find the passphrase; the hub must evaluate (run Argon2id for) at most 10
+guesses for the account in the whole minute; the owner's known device logs in at once
+during the attack; and the owner is told of the burst, with its source address.
+Everything talks to 127.0.0.1 only.
+"""
+import os
+import secrets
+import shutil
+import subprocess
+import threading
+import time
+
+import harness as h
+
+ATTACK_SECONDS = 60
+
+
+def count_actions(data_dir, action, actor):
+    db = h.index_db(data_dir)
+    try:
+        return db.execute("SELECT COUNT(*) FROM audit WHERE action = ? AND actor = ?",
+                          (action, actor)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_hydra_cannot_guess_the_owner_and_the_owner_still_gets_in():
+    if not shutil.which("hydra"):
+        raise h.Skip("hydra is not installed (scripts/install-deps.sh installs it)")
+    d = h.tempdir("hydra")
+    hub = h.Hub(os.path.join(d, "data"))
+    try:
+        # The owner's phone: logged in once before the attack, so it holds a device cookie.
+        phone = hub
+        assert "__Host-hearth-device" in phone.cookies, phone.cookies
+        passphrase = hub.owner_passphrase()
+        words = [secrets.token_urlsafe(9) for _ in range(10_000)]
+        words[9_990] = passphrase
+        wordlist = os.path.join(d, "words.txt")
+        with open(wordlist, "w") as f:
+            f.write("\n".join(words) + "\n")
+        port = hub.url.rsplit(":", 1)[1]
+        scheme = "https" if hub.url.startswith("https") else "http"
+        failed_before = count_actions(hub.data_dir, "login.failed", h.OWNER_NAME)
+
+        argv = ["hydra", "-l", h.OWNER_NAME, "-P", wordlist, "-s", port, "-t", "16", "-f",
+                "-I", "127.0.0.1", f"{scheme}-post-form",
+                "/api/login:username=^USER^&password=^PASS^:F=error:G="]
+        attack = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, start_new_session=True)
+        output = []
+        reader = threading.Thread(target=lambda: output.extend(attack.stdout), daemon=True)
+        reader.start()
+
+        # Mid-attack: the known device logs in at once; an unknown device is slowed down.
+        time.sleep(20)
+        assert attack.poll() is None, "hydra stopped early:\n" + "".join(output)
+        started = time.monotonic()
+        status, body = phone.login(h.OWNER_NAME, passphrase)
+        owner_seconds = time.monotonic() - started
+        assert status == 200, (status, body)
+        unknown_status, unknown_body = hub.client().login(h.OWNER_NAME, passphrase)
+
+        try:
+            attack.wait(ATTACK_SECONDS - 20)
+        except subprocess.TimeoutExpired:
+            attack.terminate()
+            attack.wait(10)
+        reader.join(5)
+        text = "".join(output)
+        evaluated = count_actions(hub.data_dir, "login.failed", h.OWNER_NAME) - failed_before
+
+        print(f"hydra ran {ATTACK_SECONDS} s with 16 tasks and 10,000 words; "
+              f"guesses the hub evaluated for '{h.OWNER_NAME}': {evaluated}; "
+              f"owner's known device logged in during the attack in {owner_seconds:.2f} s; "
+              f"an unknown device got {unknown_status}")
+        assert "password:" not in text and "1 valid password found" not in text, text[-2000:]
+        assert passphrase not in text
+        assert evaluated <= 10, f"{evaluated} guesses were evaluated"
+        assert owner_seconds < 5, owner_seconds
+        assert unknown_status == 429, (unknown_status, unknown_body)
+
+        # The owner hears of it, with the attacker's address.
+        status, events = hub.json("/api/events?limit=100")
+        assert status == 200
+        bursts = [e for e in events["events"] if e["kind"] == "auth.login_burst"]
+        assert bursts and "127.0.0.1" in bursts[0]["detail"], events
+        status, audit = hub.json("/api/audit?action=login.burst")
+        assert status == 200 and audit["entries"], audit
+    finally:
+        hub.stop()
+
+
+if __name__ == "__main__":
+    h.run([test_hydra_cannot_guess_the_owner_and_the_owner_still_gets_in])

@@ -10,6 +10,7 @@ import re
 import secrets
 import signal
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -83,14 +84,16 @@ class Hub(Process):
                 "--listen", "127.0.0.1:0", *extra]
         if config:
             argv += ["--config", config]
-        super().__init__(argv, r"listening on (http://127\.0\.0\.1:\d+)/")
+        super().__init__(argv, r"listening on (https://127\.0\.0\.1:\d+)/")
         self.data_dir = data_dir
         self.url = self.match.group(1)
+        self.ssl_context = hub_ssl_context(data_dir)
 
     def get(self, path, timeout=30):
         """(status, headers, body bytes) without raising on HTTP errors."""
         try:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as r:
+            with urllib.request.urlopen(self.url + path, timeout=timeout,
+                                        context=self.ssl_context) as r:
                 return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
@@ -98,6 +101,16 @@ class Hub(Process):
     def json(self, path):
         status, _, body = self.get(path)
         return status, json.loads(body)
+
+
+def hub_ssl_context(data_dir, cert=None):
+    """Verifies the hub against exactly its own certificate (the one it made in
+    <data_dir>/tls/ unless `cert` names another), host name 127.0.0.1 via the SAN;
+    the system's CAs are not trusted."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, check_hostname
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_verify_locations(cafile=cert or os.path.join(data_dir, "tls", "cert.pem"))
+    return ctx
 
 
 class Simcam(Process):

@@ -95,6 +95,22 @@ void do_accept(const std::shared_ptr<ServerState>& state) {
 }  // namespace
 }  // namespace detail
 
+std::vector<std::pair<std::string, std::string>> security_headers() {
+    return {
+        {"Strict-Transport-Security", "max-age=31536000"},
+        {"Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+         "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+         "form-action 'self'; frame-ancestors 'none'"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"X-Frame-Options", "DENY"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
+        {"Cross-Origin-Resource-Policy", "same-origin"},
+        {"Permissions-Policy", "camera=(), geolocation=(), microphone=(self)"},
+    };
+}
+
 HttpServer::HttpServer(boost::asio::io_context& io, const Router& router, ServerLimits limits)
     : state_(std::make_shared<detail::ServerState>(io, router, limits)) {}
 

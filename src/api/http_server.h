@@ -55,6 +55,11 @@ struct TlsSettings {
     std::span<const std::uint8_t> key_pem;  // PEM private key of that certificate
 };
 
+// The headers the hub puts on every response, errors included: HSTS, a strict CSP (no
+// inline script or style, no framing; blob:/data: for MSE playback and snapshots),
+// nosniff, no referrer, same-origin isolation, no camera or location access by the page.
+std::vector<std::pair<std::string, std::string>> security_headers();
+
 namespace detail {
 struct ServerState;
 }  // namespace detail

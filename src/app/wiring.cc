@@ -19,25 +19,6 @@ namespace {
 constexpr auto kHousekeepingInterval = std::chrono::seconds(2);
 constexpr int kRetentionEvery = 15;  // housekeeping rounds (30 s)
 
-// On every response, errors included. The CSP allows no inline script or style and no
-// framing; blob:/data: are for MSE playback and snapshots.
-const std::vector<std::pair<std::string, std::string>>& security_headers() {
-    static const std::vector<std::pair<std::string, std::string>> kHeaders = {
-        {"Strict-Transport-Security", "max-age=31536000"},
-        {"Content-Security-Policy",
-         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-         "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-         "form-action 'self'; frame-ancestors 'none'"},
-        {"X-Content-Type-Options", "nosniff"},
-        {"Referrer-Policy", "no-referrer"},
-        {"X-Frame-Options", "DENY"},
-        {"Cross-Origin-Opener-Policy", "same-origin"},
-        {"Cross-Origin-Resource-Policy", "same-origin"},
-        {"Permissions-Policy", "camera=(), geolocation=(), microphone=(self)"},
-    };
-    return kHeaders;
-}
-
 bool unspecified(const std::string& host) {
     return host == "0.0.0.0" || host == "::";
 }
@@ -189,7 +170,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     }
     hub->tls_fingerprint_ = identity->fingerprint_sha256;
     hub->server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->router_);
-    hub->server_->set_default_headers(security_headers());
+    hub->server_->set_default_headers(api::security_headers());
     auto bound = hub->server_->start(
         config.listen, api::TlsSettings{identity->cert_chain_pem, identity->key_pem.view()});
     identity->key_pem = crypto::SecretBytes();  // OpenSSL holds its own copy from here on
@@ -212,7 +193,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
         hub->redirect_router_ = std::make_unique<api::Router>();
         hub->redirect_router_->set_fallback(api::https_redirect(host, bound->port));
         hub->redirect_server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->redirect_router_);
-        hub->redirect_server_->set_default_headers(security_headers());
+        hub->redirect_server_->set_default_headers(api::security_headers());
         auto redirect = hub->redirect_server_->start(*config.redirect_listen);
         if (!redirect) {
             hub->stop();

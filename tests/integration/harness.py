@@ -87,7 +87,18 @@ class Hub(Process):
         super().__init__(argv, r"listening on (https://127\.0\.0\.1:\d+)/")
         self.data_dir = data_dir
         self.url = self.match.group(1)
-        self.ssl_context = hub_ssl_context(data_dir)
+        self._ssl_context = None
+
+    @property
+    def ssl_context(self):
+        """Trusts only <data_dir>/tls/cert.pem; a test with its own certificate sets it."""
+        if self._ssl_context is None:
+            self._ssl_context = hub_ssl_context(self.data_dir)
+        return self._ssl_context
+
+    @ssl_context.setter
+    def ssl_context(self, context):
+        self._ssl_context = context
 
     def get(self, path, timeout=30):
         """(status, headers, body bytes) without raising on HTTP errors."""

@@ -39,8 +39,9 @@ std::optional<std::string> host_from_header(std::string_view value) {
             return std::nullopt;
         }
         const std::string literal(value.substr(1, close - 1));
-        // A zone id ("%eth0") means nothing to a browser on another machine.
-        if (literal.find('%') != std::string::npos) {
+        // inet_pton stops at a NUL, so check the characters first; a zone id ("%eth0")
+        // means nothing to a browser on another machine and is refused the same way.
+        if (literal.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
             return std::nullopt;
         }
         boost::asio::ip::make_address_v6(literal, ec);
@@ -53,6 +54,9 @@ std::optional<std::string> host_from_header(std::string_view value) {
     }
     if (core::is_dns_name(host)) {
         return lower(host);
+    }
+    if (host.find_first_not_of("0123456789.") != std::string_view::npos) {
+        return std::nullopt;  // see above: inet_pton must not see a NUL
     }
     boost::asio::ip::make_address_v4(std::string(host), ec);
     return ec ? std::nullopt : std::optional<std::string>(std::string(host));

@@ -277,6 +277,9 @@ TEST(HttpRedirectTest, HostFromHeaderAcceptsOnlyNamesAndLiterals) {
     EXPECT_EQ(host_from_header("192.168.1.20:80"), "192.168.1.20");
     EXPECT_EQ(host_from_header("[::1]"), "[::1]");
     EXPECT_EQ(host_from_header("[FE80::1]:8080"), "[fe80::1]");
+    // Found by the fuzzer: inet_pton stops at a NUL and the rest was copied into Location.
+    EXPECT_FALSE(host_from_header(std::string_view("[fe80::1\0\0]:8443", 14)));
+    EXPECT_FALSE(host_from_header(std::string_view("1.2.3.4\0x", 9)));
     for (const char* bad : {"", "evil.com/x", "a b", "a\"b", "<script>", "a:b", "a:1:2",
                             "[::1", "[zz]:1", "[fe80::1%eth0]", "1.2.3.4.5:80", "x:999999",
                             "user@host", "[::1]x"}) {

@@ -59,8 +59,8 @@ core::Result<std::unique_ptr<ssl::context>> make_server_tls_context(const TlsSet
         return core::make_error(core::ErrorCode::kInvalidArgument,
                                 "TLS setup: certificate chain: " + ec.message());
     }
-    context->use_private_key(net::buffer(tls.key_pem.data(), tls.key_pem.size()),
-                             ssl::context::pem, ec);
+    context->use_private_key(net::buffer(tls.key_pem.data(), tls.key_pem.size()), ssl::context::pem,
+                             ec);
     if (ec) {
         ERR_clear_error();
         // ec.message() is OpenSSL's reason text; it never quotes the key.

@@ -37,7 +37,8 @@ bool is_dns_name(std::string_view text) {
         }
     }
     // All-numeric final label: that is an IPv4 literal (or garbage), not a name.
-    const auto last = text.substr(text.rfind('.') == std::string_view::npos ? 0 : text.rfind('.') + 1);
+    const auto dot = text.rfind('.');
+    const auto last = text.substr(dot == std::string_view::npos ? 0 : dot + 1);
     const bool numeric = last.find_first_not_of("0123456789") == std::string_view::npos;
     return text.back() != '-' && !numeric;
 }

@@ -81,9 +81,9 @@ core::Result<std::string> read_public_file(const fs::path& path, std::string_vie
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxPemBytes) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          std::string(what) + " " + path.string() + ": larger than " +
-                              std::to_string(kMaxPemBytes) + " bytes");
+        return make_error(ErrorCode::kInvalidArgument, std::string(what) + " " + path.string() +
+                                                           ": larger than " +
+                                                           std::to_string(kMaxPemBytes) + " bytes");
     }
     return text;
 }
@@ -118,8 +118,7 @@ core::Result<SecretBytes> read_secret_file(const fs::path& path) {
             continue;
         }
         if (n <= 0) {
-            return make_error(ErrorCode::kUnavailable,
-                              "TLS key " + path.string() + ": short read");
+            return make_error(ErrorCode::kUnavailable, "TLS key " + path.string() + ": short read");
         }
         done += static_cast<std::size_t>(n);
     }
@@ -145,9 +144,8 @@ core::Status write_file_atomically(const fs::path& path, std::span<const std::ui
     std::string tmp = path.string() + ".tmp-XXXXXX";
     const int fd = ::mkstemp(tmp.data());  // created 0600
     if (fd < 0) {
-        return make_error(ErrorCode::kUnavailable,
-                          "cannot create a file next to " + path.string() + ": " +
-                              std::strerror(errno));
+        return make_error(ErrorCode::kUnavailable, "cannot create a file next to " + path.string() +
+                                                       ": " + std::strerror(errno));
     }
     bool ok = ::fchmod(fd, mode) == 0;
     std::size_t done = 0;
@@ -254,9 +252,9 @@ core::Result<TlsIdentity> make_identity(std::string chain_pem, SecretBytes key_p
                           "TLS certificate " + cert_file.string() + " has expired");
     }
     if (X509_cmp_time(X509_get0_notBefore(leaf), &now_t) > 0) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "TLS certificate " + cert_file.string() +
-                              " is not valid yet (check the system clock)");
+        return make_error(
+            ErrorCode::kInvalidArgument,
+            "TLS certificate " + cert_file.string() + " is not valid yet (check the system clock)");
     }
     TlsIdentity id;
     id.fingerprint_sha256 = hex_fingerprint(leaf);
@@ -329,7 +327,8 @@ core::Result<Generated> generate(Clock::time_point now) {
     if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>("Hearth hub"), -1, -1,
                                    0) != 1 ||
-        X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key.get()) != 1) {
+        X509_set_issuer_name(cert.get(), name) != 1 ||
+        X509_set_pubkey(cert.get(), key.get()) != 1) {
         return ssl_failure("certificate name");
     }
     X509V3_CTX ctx;
@@ -355,15 +354,14 @@ core::Result<Generated> generate(Clock::time_point now) {
 
     // A secure-memory BIO is wiped when freed; the PEM is copied into guarded memory at once.
     BioPtr key_bio(BIO_new(BIO_s_secmem()));
-    if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0,
-                                             nullptr, nullptr) != 1) {
+    if (!key_bio || PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                             nullptr) != 1) {
         return ssl_failure("private key PEM");
     }
     const long key_len = BIO_get_mem_data(key_bio.get(), &data);
-    HEARTH_ASSIGN_OR_RETURN(out.key_pem,
-                            SecretBytes::copy_of(std::span<const std::uint8_t>(
-                                reinterpret_cast<const std::uint8_t*>(data),
-                                static_cast<std::size_t>(key_len))));
+    HEARTH_ASSIGN_OR_RETURN(out.key_pem, SecretBytes::copy_of(std::span<const std::uint8_t>(
+                                             reinterpret_cast<const std::uint8_t*>(data),
+                                             static_cast<std::size_t>(key_len))));
     return out;
 }
 

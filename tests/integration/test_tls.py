@@ -54,7 +54,8 @@ def test_testssl_finds_nothing_to_flag():
                             "--jsonfile", report, "-p", "-e", "-f", "-U", "-h",
                             hub.url], capture_output=True, text=True, timeout=300)
         took = time.monotonic() - started
-        assert os.path.exists(report), f"testssl wrote no report ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}"
+        assert os.path.exists(report), (f"testssl wrote no report ({r.returncode}):\n"
+                                        f"{r.stdout[-3000:]}\n{r.stderr[-2000:]}")
         with open(report) as f:
             findings = json.load(f)
     finally:
@@ -156,7 +157,8 @@ def test_plain_http_only_redirects():
             body = r.read()
             conn.close()
             assert r.status == 308, (host, r.status)
-            assert r.getheader("Location") == expect + "/api/cameras?x=1", (host, r.getheader("Location"))
+            location = r.getheader("Location")
+            assert location == expect + "/api/cameras?x=1", (host, location)
             assert body == b"", body
     finally:
         assert hub.stop() == 0

@@ -19,7 +19,8 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
 }
 
 TEST(ConfigTest, TlsFilesAndRedirect) {
-    auto c = parse_config("tls_cert = \"/etc/hearth/chain.pem\"\ntls_key = \"/etc/hearth/key.pem\"\n"
+    auto c = parse_config("tls_cert = \"/etc/hearth/chain.pem\"\n"
+                          "tls_key = \"/etc/hearth/key.pem\"\n"
                           "redirect_listen = \"127.0.0.1:8080\"\n",
                           "hearth.toml");
     ASSERT_TRUE(c) << c.error().describe();

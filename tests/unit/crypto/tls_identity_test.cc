@@ -49,8 +49,8 @@ unsigned mode_of(const fs::path& p) {
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 
 X509Ptr parse_cert(const std::string& pem) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                  BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
     return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
 }
 
@@ -129,7 +129,8 @@ TEST(TlsIdentityTest, CertificateIsWhatBrowsersExpect) {
     EXPECT_EQ(X509_check_ip_asc(cert.get(), "::1", 0), 1);
     EXPECT_NE(X509_check_host(cert.get(), "example.com", 0, 0, nullptr), 1);
 
-    const auto days = std::chrono::duration_cast<std::chrono::hours>(id->not_after - now).count() / 24;
+    const auto days =
+        std::chrono::duration_cast<std::chrono::hours>(id->not_after - now).count() / 24;
     EXPECT_GE(days, 824);
     EXPECT_LE(days, 825);
 }
@@ -206,7 +207,8 @@ TEST(TlsIdentityTest, ExpiredMissingAndGarbledUserFilesAreClearErrors) {
     const auto cert = tmp.path / "cert.pem";
     const auto key = tmp.path / "key.pem";
 
-    auto expired = load_tls_identity(cert, key, std::chrono::system_clock::now() + kTlsValidity + 24h);
+    auto expired =
+        load_tls_identity(cert, key, std::chrono::system_clock::now() + kTlsValidity + 24h);
     ASSERT_FALSE(expired);
     EXPECT_NE(expired.error().message.find("has expired"), std::string::npos);
     EXPECT_NE(expired.error().message.find(cert.string()), std::string::npos);

@@ -52,7 +52,7 @@ void add_routes(Router& router) {
 }
 
 struct ClientOptions {
-    int version = 0;          // 0: TLS 1.2 to 1.3; else exactly this version
+    int version = 0;  // 0: TLS 1.2 to 1.3; else exactly this version
     const char* tls12_ciphers = nullptr;
     bool weak_allowed = false;  // lower the client's own security level to offer old things
 };
@@ -152,8 +152,8 @@ TEST(HttpTlsTest, OldProtocolsAreRefused) {
     add_routes(h.router());
     ASSERT_TRUE(h.start("127.0.0.1", tls_settings()));
     for (const int version : {TLS1_VERSION, TLS1_1_VERSION}) {
-        TlsClient client({.version = version, .tls12_ciphers = "DEFAULT:@SECLEVEL=0",
-                          .weak_allowed = true});
+        TlsClient client(
+            {.version = version, .tls12_ciphers = "DEFAULT:@SECLEVEL=0", .weak_allowed = true});
         const auto ec = client.connect(h.port());
         ASSERT_TRUE(ec) << "TLS version " << version << " was accepted";
         // The server's alert, not the client declining to offer the version.
@@ -168,8 +168,8 @@ TEST(HttpTlsTest, NonAeadAndNonForwardSecretCiphersAreRefused) {
     for (const char* cipher :
          {"AES128-SHA", "AES128-GCM-SHA256", "AES256-SHA256", "ECDHE-RSA-AES128-SHA",
           "ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "DHE-RSA-AES128-GCM-SHA256"}) {
-        TlsClient client({.version = TLS1_2_VERSION, .tls12_ciphers = cipher,
-                          .weak_allowed = true});
+        TlsClient client(
+            {.version = TLS1_2_VERSION, .tls12_ciphers = cipher, .weak_allowed = true});
         const auto ec = client.connect(h.port());
         ASSERT_TRUE(ec) << cipher << " was accepted";
         EXPECT_NE(ec.message().find("alert"), std::string::npos) << cipher << ": " << ec.message();
@@ -280,9 +280,9 @@ TEST(HttpRedirectTest, HostFromHeaderAcceptsOnlyNamesAndLiterals) {
     // Found by the fuzzer: inet_pton stops at a NUL and the rest was copied into Location.
     EXPECT_FALSE(host_from_header(std::string_view("[fe80::1\0\0]:8443", 14)));
     EXPECT_FALSE(host_from_header(std::string_view("1.2.3.4\0x", 9)));
-    for (const char* bad : {"", "evil.com/x", "a b", "a\"b", "<script>", "a:b", "a:1:2",
-                            "[::1", "[zz]:1", "[fe80::1%eth0]", "1.2.3.4.5:80", "x:999999",
-                            "user@host", "[::1]x"}) {
+    for (const char* bad :
+         {"", "evil.com/x", "a b", "a\"b", "<script>", "a:b", "a:1:2", "[::1", "[zz]:1",
+          "[fe80::1%eth0]", "1.2.3.4.5:80", "x:999999", "user@host", "[::1]x"}) {
         EXPECT_FALSE(host_from_header(bad)) << bad;
     }
 }
@@ -299,7 +299,8 @@ TEST(HttpRedirectTest, EveryRequestGets308ToHttps) {
     EXPECT_TRUE(r->body.empty());
     EXPECT_EQ(r->header("content-type"), "");
 
-    auto post = h.exchange("POST /login HTTP/1.1\r\nHost: [::1]:8080\r\nContent-Length: 3\r\n\r\nabc");
+    auto post =
+        h.exchange("POST /login HTTP/1.1\r\nHost: [::1]:8080\r\nContent-Length: 3\r\n\r\nabc");
     ASSERT_TRUE(post);
     EXPECT_EQ(post->status, 308u);
     EXPECT_EQ(post->header("location"), "https://[::1]:8443/login");

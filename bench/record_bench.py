@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -261,8 +262,15 @@ def start_simcams(hearth, media, workdir, n):
 METRIC_RX = re.compile(r'^(\w+)\{([^}]*)\}\s+(\S+)\s*$')
 
 
-def scrape(base):
-    with urllib.request.urlopen(base + "metrics", timeout=10) as r:
+def hub_context(data_dir):
+    """Trusts exactly the certificate the hub made in its data directory (HTTPS only)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cafile=os.path.join(data_dir, "tls", "cert.pem"))
+    return ctx
+
+
+def scrape(base, context):
+    with urllib.request.urlopen(base + "metrics", timeout=10, context=context) as r:
         text = r.read().decode()
     out = {}
     for line in text.splitlines():
@@ -286,12 +294,13 @@ def run_hearth(hearth, n, media, seconds, args):
             raise CannotRun(f"hearth camera add failed:\n{r.stdout}{r.stderr}")
     log = os.path.join(work, "serve.log")
     srv = spawn([hearth, "serve", "--data-dir", data, "--listen", "127.0.0.1:0"], log)
-    base = wait_for_line(srv, log, r"listening on (http://127\.0\.0\.1:\d+/)", 30,
+    base = wait_for_line(srv, log, r"listening on (https://127\.0\.0\.1:\d+/)", 30,
                          "hearth serve").group(1)
+    context = hub_context(data)
     try:
         deadline = time.monotonic() + args.start_timeout + n
         while True:
-            met = scrape(base)
+            met = scrape(base, context)
             frames = met.get("hearth_camera_frames_total", {})
             started = sum(1 for v in frames.values() if v > 0)
             if started >= n:
@@ -304,7 +313,7 @@ def run_hearth(hearth, n, media, seconds, args):
         if kids:
             print(f"  note: hearth has child processes {kids}; their CPU is not counted")
         time.sleep(SETTLE_S)
-        res = measure([srv.pid], [x.pid for x in sims], seconds, before=lambda: scrape(base),
+        res = measure([srv.pid], [x.pid for x in sims], seconds, before=lambda: scrape(base, context),
                       alive=lambda: srv.poll() is None)
         m0, m1 = res.pop("before"), res.pop("after")
         res["cameras"] = per_camera_hearth(m0, m1, n, res["elapsed"], media)

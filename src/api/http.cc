@@ -147,6 +147,13 @@ Router::Match Router::route(Request& req, const Handler** handler) const {
     if (best == nullptr && req.method == Method::kHead) {
         find(Method::kGet);
     }
+    if (best == nullptr && !path_matched && fallback_) {
+        req.params.clear();
+        if (handler != nullptr) {
+            *handler = &fallback_;
+        }
+        return Match::kFound;
+    }
     if (best == nullptr) {
         return path_matched ? Match::kWrongMethod : Match::kNoPath;
     }

@@ -73,6 +73,9 @@ using Handler = std::function<Response(const Request&)>;
 class Router {
 public:
     void add(Method method, std::string pattern, Handler handler);
+    // Answers every request whose path no pattern matches, in place of the server's 404
+    // (for example the redirect-only listener, which has no routes at all).
+    void set_fallback(Handler handler) { fallback_ = std::move(handler); }
     // Finds the handler; fills req.params. 404 / 405 responses are built by the server.
     // Where several patterns match, literal segments beat {params}, leftmost first. A HEAD
     // request without a HEAD route is given the GET handler (req.method stays kHead; the
@@ -91,6 +94,7 @@ private:
         Handler handler;
     };
     std::vector<Route> routes_;
+    Handler fallback_;
 };
 
 }  // namespace hearth::api

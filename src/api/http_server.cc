@@ -44,11 +44,18 @@ void start_session(const std::shared_ptr<ServerState>& state, tcp::socket socket
     if (ticket.admission == Admission::kStopping) {
         return;
     }
-    auto session = std::make_shared<PlainSession>(state, std::move(socket), std::move(ip), ticket);
-    if (!state->attach(ticket.id, session)) {
+    if (state->tls) {
+        auto session = std::make_shared<SslSession>(state, std::move(socket), *state->tls,
+                                                     std::move(ip), ticket);
+        if (state->attach(ticket.id, session)) {
+            session->run();
+        }
         return;
     }
-    session->run();
+    auto session = std::make_shared<PlainSession>(state, std::move(socket), std::move(ip), ticket);
+    if (state->attach(ticket.id, session)) {
+        session->run();
+    }
 }
 
 void on_accept(const std::shared_ptr<ServerState>& state, beast::error_code ec,
@@ -88,18 +95,39 @@ void do_accept(const std::shared_ptr<ServerState>& state) {
 }  // namespace
 }  // namespace detail
 
+std::vector<std::pair<std::string, std::string>> security_headers() {
+    return {
+        {"Strict-Transport-Security", "max-age=31536000"},
+        {"Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+         "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+         "form-action 'self'; frame-ancestors 'none'"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"X-Frame-Options", "DENY"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
+        {"Cross-Origin-Resource-Policy", "same-origin"},
+        {"Permissions-Policy", "camera=(), geolocation=(), microphone=(self)"},
+    };
+}
+
 HttpServer::HttpServer(boost::asio::io_context& io, const Router& router, ServerLimits limits)
     : state_(std::make_shared<detail::ServerState>(io, router, limits)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
-core::Result<core::ListenAddress> HttpServer::start(const core::ListenAddress& where) {
+core::Result<core::ListenAddress> HttpServer::start(const core::ListenAddress& where,
+                                                    std::optional<TlsSettings> tls) {
     {
         std::lock_guard lock(state_->mutex);
         if (state_->started || state_->stopping) {
             return core::make_error(core::ErrorCode::kFailedPrecondition,
                                     "HTTP server already started or stopped");
         }
+    }
+    if (tls) {
+        // No session exists yet, so setting it here needs no lock.
+        HEARTH_ASSIGN_OR_RETURN(state_->tls, detail::make_server_tls_context(*tls));
     }
     beast::error_code ec;
     net::ip::address address;
@@ -148,7 +176,7 @@ core::Result<core::ListenAddress> HttpServer::start(const core::ListenAddress& w
     }
     net::post(acceptor.get_executor(), [state = state_] { detail::do_accept(state); });
     core::ListenAddress bound{where.host, local.port()};
-    spdlog::info("http listening on {}", bound.to_string());
+    spdlog::info("{} listening on {}", state_->tls ? "https" : "http", bound.to_string());
     return bound;
 }
 

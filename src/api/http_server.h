@@ -24,8 +24,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +49,18 @@ struct ServerLimits {
     std::size_t max_connections_per_client = 32;  // by remote IP; over -> 503 and close
 };
 
+// HTTPS for a listener. Both are read during start() only: the caller may keep the key in
+// guarded memory and wipe it afterwards (OpenSSL keeps its own parsed copy).
+struct TlsSettings {
+    std::string_view cert_chain_pem;        // PEM, the server's certificate first
+    std::span<const std::uint8_t> key_pem;  // PEM private key of that certificate
+};
+
+// The headers the hub puts on every response, errors included: HSTS, a strict CSP (no
+// inline script or style, no framing; blob:/data: for MSE playback and snapshots),
+// nosniff, no referrer, same-origin isolation, no camera or location access by the page.
+std::vector<std::pair<std::string, std::string>> security_headers();
+
 namespace detail {
 struct ServerState;
 }  // namespace detail
@@ -59,18 +75,20 @@ public:
     HttpServer& operator=(const HttpServer&) = delete;
 
     // Binds and starts accepting; port 0 -> the actual port is returned. "localhost" means
-    // 127.0.0.1; other hosts must be IP literals (IPv4 or IPv6, no brackets).
-    // Errors: kInvalidArgument (bad host), kUnavailable (cannot bind or listen),
-    // kFailedPrecondition (already started or stopped).
-    core::Result<core::ListenAddress> start(const core::ListenAddress& where);
+    // 127.0.0.1; other hosts must be IP literals (IPv4 or IPv6, no brackets). With `tls`
+    // every connection is HTTPS (TLS 1.2/1.3, forward-secret AEAD ciphers only).
+    // Errors: kInvalidArgument (bad host, unusable certificate or key), kUnavailable (cannot
+    // bind or listen), kFailedPrecondition (already started or stopped).
+    core::Result<core::ListenAddress> start(const core::ListenAddress& where,
+                                            std::optional<TlsSettings> tls = std::nullopt);
 
     // Closes the acceptor and all connections; idempotent. When the io_context runs on other
     // threads this waits (up to a few seconds) until every connection is gone, so no handler
     // runs after it returns; called from a net thread it only starts the shutdown.
     void stop();
 
-    // Extra headers added to every response (the app adds security headers later). A header
-    // the handler sets itself wins; X-Request-Id is always the server's. Thread: any.
+    // Extra headers added to every response, errors included (the hub's security headers).
+    // A header the handler sets itself wins; X-Request-Id is always the server's. Thread: any.
     void set_default_headers(std::vector<std::pair<std::string, std::string>> headers);
 
     // Where Response::deferred work runs (e.g. posting to a thread pool); without one it runs

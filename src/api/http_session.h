@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -32,6 +34,7 @@ namespace hearth::api::detail {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -59,6 +62,11 @@ bool is_http_error(const beast::error_code& ec);         // a parse error from B
 // request-to-handler fuzz target drives the same path.
 std::optional<Response> to_request(http::request<http::string_body>& breq, Request& req);
 
+// The server's TLS policy around `tls`'s certificate and key (http_tls.cc): TLS 1.2 and 1.3
+// only, ECDHE with AEAD ciphers only, no compression, renegotiation or TLS 1.2 tickets.
+// Error: kInvalidArgument when the PEM does not load or the key does not match.
+core::Result<std::unique_ptr<ssl::context>> make_server_tls_context(const TlsSettings& tls);
+
 // A connection that stop() can close. Implemented by every session type.
 class Connection {
 public:
@@ -85,6 +93,8 @@ struct ServerState {
     tcp::acceptor acceptor;
     net::steady_timer accept_retry;
     std::atomic<bool> stopping_flag{false};  // mirrors `stopping` for lock-free reads
+    // Set by start() before the first accept and never changed: null serves plain HTTP.
+    std::unique_ptr<ssl::context> tls;
 
     std::mutex mutex;
     std::condition_variable drained;  // signalled when a connection or the acceptor goes
@@ -165,9 +175,9 @@ struct ServerState {
 // One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive holds.
 //
 // Derived supplies stream() (anything whose lowest layer is a beast::tcp_stream),
-// shutdown_send() and shared_from_this(). Today only PlainSession exists; an SslSession
-// over ssl_stream<tcp_stream> slots in by doing its handshake before begin() and sending
-// close_notify in shutdown_send(). Thread: everything runs on the connection's strand.
+// async_shutdown_send() and shared_from_this(): PlainSession over TCP, SslSession over TLS
+// (handshake before begin(), close_notify when done). Thread: everything runs on the
+// connection's strand.
 template <class Derived>
 class HttpSession : public Connection {
 public:
@@ -201,11 +211,12 @@ protected:
     }
 
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(derived().stream()); }
+    const ServerLimits& limits() const { return state_->limits; }
+    const std::string& remote() const { return ip_; }
 
 private:
     Derived& derived() { return static_cast<Derived&>(*this); }
     std::shared_ptr<Derived> self() { return derived().shared_from_this(); }
-    const ServerLimits& limits() const { return state_->limits; }
 
     // ---- reading ----
 
@@ -604,22 +615,23 @@ private:
                     log_path_, status_, sent_, ms, request_id_, ip_);
     }
 
-    // Half-closes, then reads and discards what the client still sends until it closes too:
-    // closing with unread bytes would reset the connection and could destroy our answer.
+    // Half-closes (TLS: close_notify), then reads and discards what the client still sends
+    // until it closes too: closing with unread bytes would reset the connection and could
+    // destroy our answer. Bounded by kLingerTime in all, so a silent peer cannot hold us.
     void linger_and_close() {
         if (closed_) {
             return;
         }
-        beast::error_code ec;
-        derived().shutdown_send(ec);
-        if (ec) {
-            close();
-            return;
-        }
-        linger_buffer_.resize(kFirstReadBytes);
-        lingered_ = 0;
         lowest().expires_after(kLingerTime);
-        linger_read();
+        derived().async_shutdown_send([self = self()](beast::error_code ec) {
+            if (ec || self->closed_) {
+                self->close();
+                return;
+            }
+            self->linger_buffer_.resize(kFirstReadBytes);
+            self->lingered_ = 0;
+            self->linger_read();
+        });
     }
 
     void linger_read() {
@@ -677,12 +689,72 @@ public:
     }
 
     beast::tcp_stream& stream() { return stream_; }
-    void shutdown_send(beast::error_code& ec) {
+
+    template <class Handler>
+    void async_shutdown_send(Handler&& handler) {
+        beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        net::post(stream_.get_executor(),
+                  [ec, h = std::forward<Handler>(handler)]() mutable { h(ec); });
     }
 
 private:
     beast::tcp_stream stream_;
+};
+
+// HTTP/1.1 over TLS. The handshake runs under read_timeout and counts against the same
+// connection caps as a request: a client that never finishes it holds its slot no longer
+// than one that never sends a request.
+class SslSession final : public HttpSession<SslSession>,
+                         public std::enable_shared_from_this<SslSession> {
+public:
+    SslSession(std::shared_ptr<ServerState> state, tcp::socket&& socket, ssl::context& context,
+               std::string ip, ServerState::Ticket ticket)
+        : HttpSession(std::move(state), std::move(ip), ticket),
+          stream_(std::move(socket), context) {}
+
+    // Thread: any; hops onto the connection's strand.
+    void run() {
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
+    }
+
+    beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+
+    // Sends close_notify. OpenSSL then discards whatever the peer still sends until its own
+    // close_notify, EOF or the linger deadline, which is the linger itself: the handler
+    // runs when it is over, and the read that follows ends at once.
+    template <class Handler>
+    void async_shutdown_send(Handler&& handler) {
+        stream_.async_shutdown(
+            [h = std::forward<Handler>(handler)](beast::error_code ec) mutable {
+                // A peer that just closes (no close_notify) is normal for HTTPS clients.
+                if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
+                    ec = {};
+                }
+                h(ec);
+            });
+    }
+
+private:
+    void handshake() {
+        lowest().expires_after(limits().read_timeout);
+        stream_.async_handshake(ssl::stream_base::server,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                    self->on_handshake(ec);
+                                });
+    }
+
+    void on_handshake(beast::error_code ec) {
+        if (ec) {
+            // Scanners and plain-HTTP clients fail here all day: debug, not warn.
+            spdlog::debug("tls handshake failed remote={} reason={}", remote(), ec.message());
+            close();
+            return;
+        }
+        begin();
+    }
+
+    beast::ssl_stream<beast::tcp_stream> stream_;
 };
 
 }  // namespace hearth::api::detail

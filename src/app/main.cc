@@ -40,6 +40,7 @@ struct Common {
     std::string config_file;
     std::string data_dir;
     std::string listen;
+    std::string redirect_listen;
     std::string log_level;
 };
 
@@ -49,7 +50,9 @@ void add_common(CLI::App* cmd, Common& c, bool with_listen) {
     cmd->add_option("--data-dir", c.data_dir, "Directory for the database and recordings");
     if (with_listen) {
         cmd->add_option("--listen", c.listen,
-                        "HOST:PORT for the API; port 0 picks a free port (printed on start)");
+                        "HOST:PORT for the HTTPS API; port 0 picks a free port (printed on start)");
+        cmd->add_option("--redirect-listen", c.redirect_listen,
+                        "HOST:PORT for plain HTTP that only redirects to HTTPS (off by default)");
     }
     cmd->add_option("--log-level", c.log_level, "trace, debug, info, warn or error");
 }
@@ -66,6 +69,10 @@ core::Result<core::Config> resolve(const Common& c) {
     if (!c.listen.empty()) {
         HEARTH_ASSIGN_OR_RETURN(config.listen, core::parse_listen_address(c.listen));
     }
+    if (!c.redirect_listen.empty()) {
+        HEARTH_ASSIGN_OR_RETURN(config.redirect_listen,
+                                core::parse_listen_address(c.redirect_listen));
+    }
     if (!c.log_level.empty()) {
         HEARTH_ASSIGN_OR_RETURN(config.log_level, core::parse_log_level(c.log_level));
     }
@@ -79,7 +86,7 @@ int fail(const core::Error& e) {
 
 int serve(const core::Config& config) {
     if (!config.listen.is_loopback()) {
-        // Accounts and TLS arrive with the secure-access work; until then the API is open.
+        // Accounts arrive with the secure-access work; until then the API is open.
         return fail(core::make_error(core::ErrorCode::kInvalidArgument,
                                      "refusing to listen on " + config.listen.to_string() +
                                          ": until accounts exist, hearth serves only on a "
@@ -90,7 +97,11 @@ int serve(const core::Config& config) {
         return fail(hub.error());
     }
     std::printf("data directory %s\n", config.data_dir.c_str());
-    std::printf("listening on http://%s/\n", (*hub)->bound().to_string().c_str());
+    std::printf("listening on https://%s/\n", (*hub)->bound().to_string().c_str());
+    std::printf("certificate fingerprint (SHA-256) %s\n", (*hub)->tls_fingerprint().c_str());
+    if (const auto& redirect = (*hub)->redirect_bound()) {
+        std::printf("plain HTTP on http://%s/ redirects to HTTPS\n", redirect->to_string().c_str());
+    }
     if (const auto& code = (*hub)->setup_code(); !code.empty()) {
         // Printed, never logged: whoever reads the console of this machine may set it up.
         std::printf("\nNo account exists yet. Create the owner within 30 minutes with this "

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <charconv>
 
+#include "api/http_redirect.h"
+#include "crypto/tls_identity.h"
 #include "media/rtsp_client_source.h"
 #include "media/rtsp_source.h"
 #include "media/sim_source.h"
@@ -18,6 +20,26 @@ namespace {
 
 constexpr auto kHousekeepingInterval = std::chrono::seconds(2);
 constexpr int kRetentionEvery = 15;  // housekeeping rounds (30 s)
+
+bool unspecified(const std::string& host) {
+    return host == "0.0.0.0" || host == "::";
+}
+
+core::Result<crypto::TlsIdentity> tls_identity(const core::Config& config) {
+    if (!config.tls_cert.empty() || !config.tls_key.empty()) {
+        return crypto::load_tls_identity(config.tls_cert, config.tls_key);
+    }
+    const auto dir = config.data_dir / "tls";
+    HEARTH_ASSIGN_OR_RETURN(auto id, crypto::load_or_create_tls_identity(dir));
+    if (id.origin == crypto::TlsIdentityOrigin::kCreated) {
+        spdlog::info("tls: created a self-signed certificate in {}", dir.string());
+    } else if (id.origin == crypto::TlsIdentityOrigin::kRenewed) {
+        spdlog::warn("tls: the certificate in {} was about to expire and was renewed: its "
+                     "fingerprint has changed",
+                     dir.string());
+    }
+    return id;
+}
 
 std::int64_t setting_int(store::Index& index, const char* key, std::int64_t fallback) {
     auto v = index.setting(key);
@@ -156,23 +178,49 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     Hub* raw = hub.get();
     ctx.camera_status = [raw] { return raw->camera_status(); };
     ctx.accounts = hub->accounts_.get();
+    auto identity = tls_identity(config);
+    if (!identity) {
+        hub->stop();
+        return identity.error();
+    }
+    hub->tls_fingerprint_ = identity->fingerprint_sha256;
+    ctx.tls_fingerprint = hub->tls_fingerprint_;
     api::add_routes(*hub->secure_router_, ctx);
     api::add_account_routes(*hub->secure_router_, ctx);
     hub->server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->router_);
     hub->server_->set_offload([pool = hub->cpu_.get()](std::function<void()> job) {
         boost::asio::post(*pool, std::move(job));
     });
-    hub->server_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                                       {"Referrer-Policy", "no-referrer"},
-                                       {"X-Frame-Options", "DENY"}});
-    auto bound = hub->server_->start(config.listen);
+    hub->server_->set_default_headers(api::security_headers());
+    auto bound = hub->server_->start(
+        config.listen, api::TlsSettings{identity->cert_chain_pem, identity->key_pem.view()});
+    identity->key_pem = crypto::SecretBytes();  // OpenSSL holds its own copy from here on
     if (!bound) {
         hub->stop();
         return bound.error();
     }
     hub->bound_ = *bound;
+    // Running before the redirect listener starts, so stop() can drain if that fails.
     for (int i = 0; i < 2; ++i) {
         hub->net_threads_.emplace_back([raw] { raw->io_.run(); });
+    }
+    if (config.redirect_listen) {
+        // Location names a host people can reach: the HTTPS host unless it is a wildcard.
+        std::string host = bound->host;
+        if (unspecified(host)) {
+            host = unspecified(config.redirect_listen->host) ? "localhost"
+                                                             : config.redirect_listen->host;
+        }
+        hub->redirect_router_ = std::make_unique<api::Router>();
+        hub->redirect_router_->set_fallback(api::https_redirect(host, bound->port));
+        hub->redirect_server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->redirect_router_);
+        hub->redirect_server_->set_default_headers(api::security_headers());
+        auto redirect = hub->redirect_server_->start(*config.redirect_listen);
+        if (!redirect) {
+            hub->stop();
+            return redirect.error();
+        }
+        hub->redirect_bound_ = *redirect;
     }
     hub->housekeeper_ = std::thread([raw] { raw->housekeeping(); });
     return hub;
@@ -316,6 +364,9 @@ void Hub::stop() {
     stop_cv_.notify_all();
     if (housekeeper_.joinable()) {
         housekeeper_.join();
+    }
+    if (redirect_server_) {
+        redirect_server_->stop();
     }
     if (server_) {
         server_->stop();

@@ -1,5 +1,6 @@
 // The one place that builds the hub: index, cameras (source + recorder each),
-// retention, HTTP server. It stops things in the reverse order of starting.
+// retention, TLS identity, HTTPS server (and the optional plain-HTTP redirect). It stops
+// things in the reverse order of starting.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -9,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include <boost/asio/thread_pool.hpp>
@@ -58,6 +61,12 @@ public:
     const core::ListenAddress& bound() const { return bound_; }
     // The one-time setup code when the hub has no account yet (empty once set up).
     const std::string& setup_code() const { return setup_code_; }
+    // The plain-HTTP redirect listener's address, when config.redirect_listen is set.
+    const std::optional<core::ListenAddress>& redirect_bound() const { return redirect_bound_; }
+    // SHA-256 of the certificate the hub serves, "AA:BB:..." as `openssl x509 -fingerprint
+    // -sha256` prints it: printed at start and shown on the setup page, so people can check
+    // that they talk to their own hub.
+    const std::string& tls_fingerprint() const { return tls_fingerprint_; }
     // Runs until SIGINT/SIGTERM, then stops everything.
     void run_until_signal();
     void stop();
@@ -90,8 +99,12 @@ private:
     std::unique_ptr<api::Router> router_;
     std::unique_ptr<api::SecureRouter> secure_router_;
     std::unique_ptr<api::HttpServer> server_;
+    std::unique_ptr<api::Router> redirect_router_;
+    std::unique_ptr<api::HttpServer> redirect_server_;
     std::vector<std::thread> net_threads_;
     core::ListenAddress bound_;
+    std::optional<core::ListenAddress> redirect_bound_;
+    std::string tls_fingerprint_;
 
     std::thread housekeeper_;
     std::mutex stop_mu_;

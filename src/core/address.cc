@@ -14,6 +14,35 @@ std::string ListenAddress::to_string() const {
     return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+bool is_dns_name(std::string_view text) {
+    if (!text.empty() && text.back() == '.') {
+        text.remove_suffix(1);
+    }
+    if (text.empty() || text.size() > 253) {
+        return false;
+    }
+    std::size_t label = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '.') {
+            if (label == 0 || text[i - 1] == '-') {
+                return false;
+            }
+            label = 0;
+            continue;
+        }
+        const bool ok = std::isalnum(static_cast<unsigned char>(c)) || (c == '-' && label > 0);
+        if (!ok || ++label > 63) {
+            return false;
+        }
+    }
+    // All-numeric final label: that is an IPv4 literal (or garbage), not a name.
+    const auto dot = text.rfind('.');
+    const auto last = text.substr(dot == std::string_view::npos ? 0 : dot + 1);
+    const bool numeric = last.find_first_not_of("0123456789") == std::string_view::npos;
+    return text.back() != '-' && !numeric;
+}
+
 Result<ListenAddress> parse_listen_address(std::string_view text) {
     if (text.empty() || text.size() > 256) {
         return make_error(ErrorCode::kInvalidArgument,

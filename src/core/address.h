@@ -20,4 +20,8 @@ struct ListenAddress {
 // Errors: kInvalidArgument naming what is wrong, e.g. a missing or out-of-range port.
 Result<ListenAddress> parse_listen_address(std::string_view text);
 
+// A DNS host name (RFC 1123): dot-separated labels of 1-63 letters, digits and inner '-',
+// 253 characters at most, one trailing dot allowed. IP literals are not host names.
+bool is_dns_name(std::string_view text);
+
 }  // namespace hearth::core

@@ -22,10 +22,20 @@ Error expected(std::string_view what) {
     return make_error(ErrorCode::kInvalidArgument, "expected " + std::string(what));
 }
 
+Result<void> apply_path(const toml::node& n, std::filesystem::path& out) {
+    const auto s = n.value<std::string>();
+    if (!s || s->empty()) {
+        return expected("a non-empty path string");
+    }
+    out = *s;
+    return {};
+}
+
 const Setting kSettings[] = {
-    {"listen", "string", "\"127.0.0.1:8080\"",
-     "Address and port of the HTTP API, HOST:PORT or [IPv6]:PORT; port 0 picks a free port. "
-     "Until accounts exist, keep it on a loopback address.",
+    {"listen", "string", "\"127.0.0.1:8443\"",
+     "Address and port of the HTTPS API (the hub serves HTTPS only), HOST:PORT or "
+     "[IPv6]:PORT; port 0 picks a free port. Until accounts exist, keep it on a loopback "
+     "address.",
      [](const toml::node& n, Config& c) -> Result<void> {
          const auto s = n.value<std::string>();
          if (!s) {
@@ -69,6 +79,29 @@ const Setting kSettings[] = {
              return expected("an integer from 2 to 600");
          }
          c.segment_length = std::chrono::seconds(*v);
+         return {};
+     }},
+    {"tls_cert", "string", "(none)",
+     "PEM file with the hub's certificate chain, server certificate first; set together with "
+     "`tls_key`. Without both, the hub makes its own ECDSA certificate in `<data_dir>/tls/` "
+     "and prints its SHA-256 fingerprint.",
+     [](const toml::node& n, Config& c) -> Result<void> { return apply_path(n, c.tls_cert); }},
+    {"tls_key", "string", "(none)",
+     "PEM file with the private key of `tls_cert` (unencrypted; keep it mode 0600).",
+     [](const toml::node& n, Config& c) -> Result<void> { return apply_path(n, c.tls_key); }},
+    {"redirect_listen", "string", "(off)",
+     "HOST:PORT of a plain-HTTP listener that answers every request with a redirect to the "
+     "HTTPS address and serves nothing else.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto s = n.value<std::string>();
+         if (!s) {
+             return expected("a string like \"127.0.0.1:8081\"");
+         }
+         auto a = parse_listen_address(*s);
+         if (!a) {
+             return a.error();
+         }
+         c.redirect_listen = *a;
          return {};
      }},
 };
@@ -139,6 +172,11 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
                               where(origin, node.source()) + ": key '" + std::string(key.str()) +
                                   "': " + applied.error().message);
         }
+    }
+    if (config.tls_cert.empty() != config.tls_key.empty()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          std::string(origin) +
+                              ": 'tls_cert' and 'tls_key' go together: set both or neither");
     }
     return config;
 }

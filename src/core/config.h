@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,10 +19,16 @@ namespace hearth::core {
 enum class LogLevel : int { kInvalid = 0, kTrace, kDebug, kInfo, kWarn, kError };
 
 struct Config {
-    ListenAddress listen{"127.0.0.1", 8080};
+    ListenAddress listen{"127.0.0.1", 8443};
     std::filesystem::path data_dir = "/var/lib/hearth";
     LogLevel log_level = LogLevel::kInfo;
     std::chrono::seconds segment_length{60};  // recording file length, cut at a keyframe
+    // A household's own certificate chain and key (PEM); both empty: the hub's own
+    // self-signed identity in <data_dir>/tls. Never one without the other.
+    std::filesystem::path tls_cert;
+    std::filesystem::path tls_key;
+    // A plain-HTTP listener that only redirects to HTTPS; off when unset.
+    std::optional<ListenAddress> redirect_listen;
 };
 
 // Files larger than this are refused before parsing: a config is a few lines.

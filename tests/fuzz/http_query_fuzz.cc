@@ -1,4 +1,5 @@
-// Feeds untrusted bytes to the request-target decoders and the router; must never crash.
+// Feeds untrusted bytes to the request-target decoders, the router and the redirect
+// listener's Host check; must never crash.
 // Besides memory safety it checks the promises the server relies on.
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 
 #include "api/http.h"
 #include "api/http_parse.h"
+#include "api/http_redirect.h"
 
 namespace {
 
@@ -67,6 +69,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             for (const char c : segment) {
                 check(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '\\');
             }
+        }
+    }
+
+    // What goes into a redirect's Location: a name or an IP literal, nothing that could end
+    // the host part or the header.
+    if (auto host = hearth::api::host_from_header(input)) {
+        check(!host->empty() && host->size() <= input.size());
+        for (const char c : *host) {
+            const bool name = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                              c == '-';
+            check(name || c == ':' || c == '[' || c == ']');
         }
     }
 

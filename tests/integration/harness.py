@@ -10,6 +10,8 @@ import re
 import secrets
 import signal
 import sqlite3
+import ssl
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -90,10 +92,11 @@ def new_passphrase():
 class Client:
     """An HTTP client of one hub with its own cookies (a browser, a phone, an attacker)."""
 
-    def __init__(self, url):
+    def __init__(self, url, ssl_context=None):
         self.url = url
         self.cookies = {}
         self.csrf = None
+        self.ssl_context = ssl_context
 
     def request(self, method, path, body=None, headers=None, timeout=30, session=True):
         """(status, headers, body bytes) without raising on HTTP errors. `body` may be a
@@ -127,7 +130,7 @@ class Client:
         return status, dict(headers_out), payload
 
     def _open(self, req, timeout):
-        return urllib.request.urlopen(req, timeout=timeout)
+        return urllib.request.urlopen(req, timeout=timeout, context=self.ssl_context)
 
     def login(self, user, passphrase, code=None):
         body = {"username": user, "password": passphrase}
@@ -158,19 +161,29 @@ class Hub(Process, Client):
                 "--listen", "127.0.0.1:0", *extra]
         if config:
             argv += ["--config", config]
-        Process.__init__(self, argv, r"listening on (https?://127\.0\.0\.1:\d+)/")
+        Process.__init__(self, argv, r"listening on (https://127\.0\.0\.1:\d+)/")
         self.data_dir = data_dir
+        self._ssl_context = None
         Client.__init__(self, self.match.group(1))
         if login:
             self.ensure_owner()
             status, body = self.login(OWNER_NAME, _OWNERS[os.path.realpath(data_dir)])
             assert status == 200, f"owner login failed: {status} {body}"
 
+    @property
+    def ssl_context(self):
+        """Trusts only <data_dir>/tls/cert.pem; a test with its own certificate sets it."""
+        if self._ssl_context is None:
+            self._ssl_context = hub_ssl_context(self.data_dir)
+        return self._ssl_context
+
+    @ssl_context.setter
+    def ssl_context(self, context):
+        self._ssl_context = context
+
     def client(self):
         """Another client of this hub, logged out, with no cookies."""
-        c = Client(self.url)
-        c._open = self._open
-        return c
+        return Client(self.url, self.ssl_context)
 
     def setup_code(self, timeout=10):
         """The one-time setup code the hub printed, or None when it printed none."""
@@ -198,6 +211,16 @@ class Hub(Process, Client):
 
     def owner_passphrase(self):
         return _OWNERS[os.path.realpath(self.data_dir)]
+
+
+def hub_ssl_context(data_dir, cert=None):
+    """Verifies the hub against exactly its own certificate (the one it made in
+    <data_dir>/tls/ unless `cert` names another), host name 127.0.0.1 via the SAN;
+    the system's CAs are not trusted."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, check_hostname
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_verify_locations(cafile=cert or os.path.join(data_dir, "tls", "cert.pem"))
+    return ctx
 
 
 class Simcam(Process):

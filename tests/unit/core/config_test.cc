@@ -11,8 +11,48 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
     auto c = parse_config("", "hearth.toml");
     ASSERT_TRUE(c) << c.error().describe();
     EXPECT_EQ(c->listen.host, "127.0.0.1");
-    EXPECT_EQ(c->listen.port, 8080);
+    EXPECT_EQ(c->listen.port, 8443);
     EXPECT_EQ(c->log_level, LogLevel::kInfo);
+    EXPECT_TRUE(c->tls_cert.empty());
+    EXPECT_TRUE(c->tls_key.empty());
+    EXPECT_FALSE(c->redirect_listen);
+}
+
+TEST(ConfigTest, TlsFilesAndRedirect) {
+    auto c = parse_config("tls_cert = \"/etc/hearth/chain.pem\"\n"
+                          "tls_key = \"/etc/hearth/key.pem\"\n"
+                          "redirect_listen = \"127.0.0.1:8080\"\n",
+                          "hearth.toml");
+    ASSERT_TRUE(c) << c.error().describe();
+    EXPECT_EQ(c->tls_cert, "/etc/hearth/chain.pem");
+    EXPECT_EQ(c->tls_key, "/etc/hearth/key.pem");
+    ASSERT_TRUE(c->redirect_listen);
+    EXPECT_EQ(c->redirect_listen->to_string(), "127.0.0.1:8080");
+}
+
+TEST(ConfigTest, TlsCertWithoutKeyIsAnError) {
+    for (const char* text : {"tls_cert = \"/c.pem\"\n", "tls_key = \"/k.pem\"\n"}) {
+        auto c = parse_config(text, "hearth.toml");
+        ASSERT_FALSE(c) << text;
+        EXPECT_NE(c.error().message.find("set both or neither"), std::string::npos)
+            << c.error().message;
+    }
+    auto bad = parse_config("redirect_listen = \"nowhere\"\n", "hearth.toml");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("redirect_listen"), std::string::npos);
+    EXPECT_FALSE(parse_config("tls_cert = \"\"\ntls_key = \"\"\n", "hearth.toml"));
+}
+
+TEST(AddressTest, DnsNames) {
+    for (const char* ok : {"localhost", "hub.local", "my-hub", "a.b-c.d.", "x1"}) {
+        EXPECT_TRUE(is_dns_name(ok)) << ok;
+    }
+    for (const char* bad : {"", ".", "-a", "a-", "a..b", "a_b", "a b", "1.2.3.4", "a\"b",
+                            "evil.com/x", "a:1", "[::1]"}) {
+        EXPECT_FALSE(is_dns_name(bad)) << bad;
+    }
+    EXPECT_FALSE(is_dns_name(std::string(64, 'a')));
+    EXPECT_TRUE(is_dns_name(std::string(63, 'a')));
 }
 
 TEST(ConfigTest, ReadsEveryKey) {
@@ -80,7 +120,8 @@ TEST(ConfigTest, ExampleFileParses) {
 
 TEST(ConfigTest, ReferenceListsEveryKey) {
     const auto ref = config_reference();
-    for (const char* key : {"listen", "data_dir", "log_level", "segment_seconds"}) {
+    for (const char* key : {"listen", "data_dir", "log_level", "segment_seconds", "tls_cert",
+                            "tls_key", "redirect_listen"}) {
         EXPECT_NE(ref.find(std::string("`") + key + "`"), std::string::npos) << key;
     }
 }

@@ -287,9 +287,10 @@ public:
     HttpServer& server() { return *server_; }
     std::uint16_t port() const { return port_; }
 
-    core::Status start(const std::string& host = "127.0.0.1") {
+    core::Status start(const std::string& host = "127.0.0.1",
+                       std::optional<TlsSettings> tls = std::nullopt) {
         server_ = std::make_unique<HttpServer>(io_, router_, limits_);
-        auto bound = server_->start(core::ListenAddress{host, 0});
+        auto bound = server_->start(core::ListenAddress{host, 0}, tls);
         if (!bound) {
             return bound.error();
         }

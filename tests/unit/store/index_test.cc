@@ -53,7 +53,7 @@ protected:
 };
 
 TEST_F(IndexTest, SchemaIsAtLatestVersionAndReopens) {
-    EXPECT_EQ(index_->schema_version(), 2);
+    EXPECT_EQ(index_->schema_version(), 3);
     index_.reset();
     auto again = Index::open(dir_ / "hearth.db");
     ASSERT_TRUE(again);

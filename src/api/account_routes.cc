@@ -29,7 +29,9 @@ Response from_error(const core::Error& e, const Request& req) {
     using core::ErrorCode;
     switch (e.code) {
         case ErrorCode::kInvalidArgument: return Response::error(400, e.message, req);
-        case ErrorCode::kUnauthenticated: return Response::error(401, e.message, req);
+        // Credentials were given but are not good enough: 403 (RFC 9110 §15.5.4). 401 would
+        // promise an HTTP authentication scheme (WWW-Authenticate) that does not exist here.
+        case ErrorCode::kUnauthenticated: return Response::error(403, e.message, req);
         case ErrorCode::kPermissionDenied: return Response::error(403, e.message, req);
         case ErrorCode::kNotFound: return Response::error(404, e.message, req);
         case ErrorCode::kAlreadyExists:
@@ -193,15 +195,16 @@ void add_account_routes(SecureRouter& router, const HubContext& hub) {
                     r.headers.emplace_back("Retry-After", std::to_string(seconds));
                     return r;
                 }
+                // 403, not 401: see from_error.
                 case Status::kSecondFactorNeeded:
                     return Response::error(
-                        401, "enter the six-digit code from your authenticator app or a recovery code",
+                        403, "enter the six-digit code from your authenticator app or a recovery code",
                         stub, "\"second_factor\":true");
                 case Status::kSecondFactorWrong:
-                    return Response::error(401, "wrong two-factor code", stub,
+                    return Response::error(403, "wrong two-factor code", stub,
                                            "\"second_factor\":true");
                 case Status::kRejected:
-                    return Response::error(401, "wrong user name or passphrase", stub);
+                    return Response::error(403, "wrong user name or passphrase", stub);
                 default: return Response::error(500, "internal error", stub);
             }
         });

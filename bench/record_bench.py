@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import secrets
 import signal
 import ssl
 import subprocess
@@ -269,8 +270,29 @@ def hub_context(data_dir):
     return ctx
 
 
-def scrape(base, context):
-    with urllib.request.urlopen(base + "metrics", timeout=10, context=context) as r:
+def owner_cookie(hearth, srv, data, base, context, log):
+    """Creates the owner with the printed one-time setup code and logs in (metrics are
+    the owner's); returns the session cookie. The passphrase is random per run."""
+    code = wait_for_line(srv, log, r"(?m)^\s+setup code: (\S+)$", 10, "setup code").group(1)
+    passphrase = "-".join(secrets.token_urlsafe(6) for _ in range(4))
+    r = subprocess.run([hearth, "setup", "--data-dir", data, "--username", "bench", "--code",
+                        code, "--passphrase-stdin"], input=passphrase + "\n",
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise CannotRun(f"hearth setup failed:\n{r.stdout}{r.stderr}")
+    body = json.dumps({"username": "bench", "password": passphrase}).encode()
+    req = urllib.request.Request(base + "api/login", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30, context=context) as resp:
+        for cookie in resp.headers.get_all("Set-Cookie") or []:
+            if cookie.startswith("__Host-hearth-session="):
+                return cookie.split(";", 1)[0]
+    raise CannotRun("login as the bench owner gave no session cookie")
+
+
+def scrape(base, context, cookie):
+    req = urllib.request.Request(base + "metrics", headers={"Cookie": cookie})
+    with urllib.request.urlopen(req, timeout=10, context=context) as r:
         text = r.read().decode()
     out = {}
     for line in text.splitlines():
@@ -298,9 +320,10 @@ def run_hearth(hearth, n, media, seconds, args):
                          "hearth serve").group(1)
     context = hub_context(data)
     try:
+        cookie = owner_cookie(hearth, srv, data, base, context, log)
         deadline = time.monotonic() + args.start_timeout + n
         while True:
-            met = scrape(base, context)
+            met = scrape(base, context, cookie)
             frames = met.get("hearth_camera_frames_total", {})
             started = sum(1 for v in frames.values() if v > 0)
             if started >= n:
@@ -313,7 +336,7 @@ def run_hearth(hearth, n, media, seconds, args):
         if kids:
             print(f"  note: hearth has child processes {kids}; their CPU is not counted")
         time.sleep(SETTLE_S)
-        res = measure([srv.pid], [x.pid for x in sims], seconds, before=lambda: scrape(base, context),
+        res = measure([srv.pid], [x.pid for x in sims], seconds, before=lambda: scrape(base, context, cookie),
                       alive=lambda: srv.poll() is None)
         m0, m1 = res.pop("before"), res.pop("after")
         res["cameras"] = per_camera_hearth(m0, m1, n, res["elapsed"], media)

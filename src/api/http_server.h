@@ -47,6 +47,11 @@ struct ServerLimits {
     std::chrono::seconds write_timeout{30};       // per write: a reader that takes nothing is cut
     std::size_t max_connections = 256;            // over -> 503 and close
     std::size_t max_connections_per_client = 32;  // by remote IP; over -> 503 and close
+    // Requests per client IP: a token bucket refilled at this rate, holding at most `burst`;
+    // an empty bucket -> 429 with Retry-After. Generous for a family's phones and the app's
+    // parallel fetches; a script hammering the API is slowed. 0 turns it off.
+    double requests_per_second_per_client = 50;
+    double request_burst_per_client = 200;
 };
 
 // HTTPS for a listener. Both are read during start() only: the caller may keep the key in

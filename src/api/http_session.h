@@ -104,6 +104,12 @@ struct ServerState {
     bool acceptor_closed = false;
     std::shared_ptr<const HeaderList> default_headers = std::make_shared<const HeaderList>();
     std::function<void(std::function<void()>)> offload;  // runs Response::deferred work
+    struct Bucket {
+        double tokens = 0;
+        std::chrono::steady_clock::time_point at;
+    };
+    static constexpr std::size_t kMaxRateBuckets = 10'000;
+    std::unordered_map<std::string, Bucket> buckets;  // request rate per client IP
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
     std::unordered_map<std::string, std::size_t> per_client;
     std::size_t admitted = 0;
@@ -159,6 +165,40 @@ struct ServerState {
             }
         }
         drained.notify_all();
+    }
+
+    // Takes one request token for `ip`; false when its bucket is empty (answer 429).
+    bool take_request_token(const std::string& ip) {
+        if (limits.requests_per_second_per_client <= 0) {
+            return true;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard lock(mutex);
+        if (buckets.size() > kMaxRateBuckets) {
+            // Full buckets carry no state worth keeping: forget them first.
+            for (auto it = buckets.begin(); it != buckets.end();) {
+                const double seconds = std::chrono::duration<double>(now - it->second.at).count();
+                if (it->second.tokens + seconds * limits.requests_per_second_per_client >=
+                    limits.request_burst_per_client) {
+                    it = buckets.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+        auto [it, fresh] = buckets.try_emplace(ip, Bucket{limits.request_burst_per_client, now});
+        Bucket& b = it->second;
+        if (!fresh) {
+            const double seconds = std::chrono::duration<double>(now - b.at).count();
+            b.tokens = std::min(limits.request_burst_per_client,
+                                b.tokens + seconds * limits.requests_per_second_per_client);
+            b.at = now;
+        }
+        if (b.tokens < 1) {
+            return false;
+        }
+        b.tokens -= 1;
+        return true;
     }
 
     std::shared_ptr<const HeaderList> headers() {
@@ -326,6 +366,12 @@ private:
         version_ = breq.version();
         keep_alive_ = breq.keep_alive() && !state_->stopping_flag.load();
 
+        if (!state_->take_request_token(ip_)) {
+            Response r = Response::error(429, "too many requests; slow down", req);
+            r.headers.emplace_back("Retry-After", "1");
+            send(std::move(r));
+            return;
+        }
         if (auto refused = to_request(breq, req)) {
             send(std::move(*refused));
             return;

@@ -85,13 +85,6 @@ int fail(const core::Error& e) {
 }
 
 int serve(const core::Config& config) {
-    if (!config.listen.is_loopback()) {
-        // Accounts arrive with the secure-access work; until then the API is open.
-        return fail(core::make_error(core::ErrorCode::kInvalidArgument,
-                                     "refusing to listen on " + config.listen.to_string() +
-                                         ": until accounts exist, hearth serves only on a "
-                                         "loopback address (127.0.0.1 or [::1])"));
-    }
     auto hub = app::Hub::start(config);
     if (!hub) {
         return fail(hub.error());

@@ -187,7 +187,10 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.tls_fingerprint = hub->tls_fingerprint_;
     api::add_routes(*hub->secure_router_, ctx);
     api::add_account_routes(*hub->secure_router_, ctx);
-    hub->server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->router_);
+    api::ServerLimits limits;
+    limits.requests_per_second_per_client = config.client_requests_per_second;
+    limits.request_burst_per_client = 4.0 * config.client_requests_per_second;
+    hub->server_ = std::make_unique<api::HttpServer>(hub->io_, *hub->router_, limits);
     hub->server_->set_offload([pool = hub->cpu_.get()](std::function<void()> job) {
         boost::asio::post(*pool, std::move(job));
     });

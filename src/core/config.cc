@@ -34,8 +34,7 @@ Result<void> apply_path(const toml::node& n, std::filesystem::path& out) {
 const Setting kSettings[] = {
     {"listen", "string", "\"127.0.0.1:8443\"",
      "Address and port of the HTTPS API (the hub serves HTTPS only), HOST:PORT or "
-     "[IPv6]:PORT; port 0 picks a free port. Until accounts exist, keep it on a loopback "
-     "address.",
+     "[IPv6]:PORT; port 0 picks a free port. Nothing is served without an account.",
      [](const toml::node& n, Config& c) -> Result<void> {
          const auto s = n.value<std::string>();
          if (!s) {
@@ -79,6 +78,17 @@ const Setting kSettings[] = {
              return expected("an integer from 2 to 600");
          }
          c.segment_length = std::chrono::seconds(*v);
+         return {};
+     }},
+    {"client_requests_per_second", "integer", "50",
+     "Requests per second one client address may make on average (bursts of four times as "
+     "many pass); over it, answers are 429. 0 turns the limit off.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto v = n.value<std::int64_t>();
+         if (!n.is_integer() || !v || *v < 0 || *v > 100000) {
+             return expected("an integer from 0 to 100000");
+         }
+         c.client_requests_per_second = static_cast<int>(*v);
          return {};
      }},
     {"tls_cert", "string", "(none)",

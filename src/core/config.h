@@ -23,6 +23,7 @@ struct Config {
     std::filesystem::path data_dir = "/var/lib/hearth";
     LogLevel log_level = LogLevel::kInfo;
     std::chrono::seconds segment_length{60};  // recording file length, cut at a keyframe
+    int client_requests_per_second = 50;       // per client IP; 0: no limit
     // A household's own certificate chain and key (PEM); both empty: the hub's own
     // self-signed identity in <data_dir>/tls. Never one without the other.
     std::filesystem::path tls_cert;

@@ -266,6 +266,38 @@ TEST(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
     EXPECT_TRUE(c.closed_within(4s));
 }
 
+TEST(HttpServerTest, RequestRatePerClientIsLimitedThenRecovers) {
+    ServerLimits limits;
+    limits.requests_per_second_per_client = 10;
+    limits.request_burst_per_client = 5;
+    Harness h(limits);
+    add_basic_routes(h.router());
+    ASSERT_TRUE(h.start());
+    Client c;
+    ASSERT_TRUE(c.connect("127.0.0.1", h.port()));
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 12; ++i) {
+        ASSERT_TRUE(c.send(get("/api/hello")));
+        auto r = c.read_response();
+        ASSERT_TRUE(r);
+        if (r->status == 200u) {
+            ++ok;
+        } else {
+            EXPECT_EQ(r->status, 429u);
+            EXPECT_EQ(r->header("retry-after"), "1");
+            ++limited;
+        }
+    }
+    // The burst passes (plus what refilled meanwhile); the rest waits.
+    EXPECT_GE(ok, 5);
+    EXPECT_GE(limited, 1);
+    std::this_thread::sleep_for(300ms);  // three tokens back at 10/s
+    ASSERT_TRUE(c.send(get("/api/hello")));
+    auto again = c.read_response();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 200u);
+}
+
 TEST(HttpServerTest, ConnectionCloseIsHonoured) {
     Harness h;
     add_basic_routes(h.router());

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include <csignal>
+#include <cstdio>
 #include <charconv>
 
 #include "api/http_redirect.h"
@@ -166,6 +167,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     }
     HEARTH_ASSIGN_OR_RETURN(auto code, hub->accounts_->issue_setup_code());
     hub->setup_code_ = code.value_or("");
+    hub->setup_issued_us_ = hub->clock_.now_us();
     hub->cpu_ = std::make_unique<boost::asio::thread_pool>(2);
 
     hub->router_ = std::make_unique<api::Router>();
@@ -299,6 +301,7 @@ void Hub::housekeeping() {
             }
         }
         reconcile_cameras();
+        renew_setup_code();
         if (++round % kRetentionEvery == 1) {
             if (auto r = accounts_->expire_sessions(); !r) {
                 spdlog::warn("session expiry failed: {}", r.error().message);
@@ -308,6 +311,31 @@ void Hub::housekeeping() {
             }
         }
     }
+}
+
+void Hub::renew_setup_code() {
+    if (setup_code_.empty()) {
+        return;
+    }
+    const auto needed = accounts_->needs_setup();
+    if (needed && !*needed) {
+        setup_code_.clear();  // the owner exists: the code is gone from the database too
+        return;
+    }
+    if (clock_.now_us() - setup_issued_us_ < accounts_->policy().setup_code_lifetime_us) {
+        return;
+    }
+    auto code = accounts_->issue_setup_code();
+    if (!code || !*code) {
+        return;
+    }
+    setup_code_ = **code;
+    setup_issued_us_ = clock_.now_us();
+    // Printed, never logged, like the first one.
+    std::printf("\nThe setup code expired. New one-time setup code, valid 30 minutes:\n\n"
+                "    setup code: %s\n\n",
+                setup_code_.c_str());
+    std::fflush(stdout);
 }
 
 std::vector<api::CameraStatus> Hub::camera_status() {

@@ -81,6 +81,7 @@ private:
     explicit Hub(const core::Config& config) : config_(config) {}
     void reconcile_cameras();  // starts added cameras, stops removed ones
     void housekeeping();       // thread: reconcile + retention, every few seconds
+    void renew_setup_code();   // a fresh code when the printed one expired unused
     std::vector<api::CameraStatus> camera_status();
 
     core::Config config_;
@@ -89,7 +90,8 @@ private:
     std::unique_ptr<store::AuditLog> audit_;
     std::unique_ptr<store::AccountStore> account_store_;
     std::unique_ptr<auth::AccountService> accounts_;
-    std::string setup_code_;
+    std::string setup_code_;           // only the housekeeper thread changes it after start
+    core::WallMicros setup_issued_us_ = 0;
     // Password hashing runs here, never on the net threads (64 MiB and ~0.1-0.5 s each).
     std::unique_ptr<boost::asio::thread_pool> cpu_;
     std::mutex cameras_mu_;

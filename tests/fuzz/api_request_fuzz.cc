@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -50,6 +51,9 @@ struct World {
     api::Router router;
     std::unique_ptr<api::SecureRouter> secure;
     std::string owner_token, owner_csrf, guest_token, guest_csrf;
+    // Known devices: inputs guess passphrases for these accounts, which slows unknown
+    // devices down, as it should; the world's own clients are known devices.
+    std::map<std::string, std::string> device_cookies;
 
     World() {
         char tmpl[] = "/tmp/hearth-fuzz-request-XXXXXX";
@@ -72,31 +76,38 @@ struct World {
         hub.accounts = accounts.get();
         secure = std::make_unique<api::SecureRouter>(router, accounts.get());
         api::add_account_routes(*secure, hub);
+        refresh("olivia", owner_token, owner_csrf);  // before any input: known devices
+        refresh("gina", guest_token, guest_csrf);
     }
     ~World() { std::filesystem::remove_all(dir); }
 
-    // Logs in again when a previous input ended the session (logout, revoke, ...).
-    void refresh(const char* user, std::string& token, std::string& csrf) {
-        if (!token.empty() && accounts->authenticate(token)) {
-            return;
-        }
-        if (std::string(user) == "gina" && !store->find_user("gina")) {
-            auth::NewUser g;
-            g.name = "gina";
-            g.role = auth::Role::kGuest;
-            g.password = secret(kPass);
-            check(accounts->add_user("olivia", g, {"local", ""}).has_value());
-        }
-        auth::LoginRequest r;
-        r.username = user;
-        r.password = secret(kPass);
-        r.origin = {"192.0.2.200", "fuzz"};
-        auto out = accounts->login(std::move(r));
-        check(out.status == auth::LoginOutcome::Status::kOk);  // fuzzing never locks the owner out
-        token = out.token;
-        csrf = out.principal.csrf_token;
-    }
+    void refresh(const char* user, std::string& token, std::string& csrf);
 };
+
+// Logs in again when a previous input ended the session (logout, revoke, ...).
+void World::refresh(const char* user, std::string& token, std::string& csrf) {
+    if (!token.empty() && accounts->authenticate(token)) {
+        return;
+    }
+    // An input may have removed the user (an owner can, once another owner exists).
+    if (!store->find_user(user)) {
+        auth::NewUser u;
+        u.name = user;
+        u.role = std::string(user) == "olivia" ? auth::Role::kOwner : auth::Role::kGuest;
+        u.password = secret(kPass);
+        check(accounts->add_user("fuzz", u, {"local", ""}).has_value());
+    }
+    auth::LoginRequest r;
+    r.username = user;
+    r.password = secret(kPass);
+    r.origin = {"192.0.2.200", "fuzz"};
+    r.device_cookie = device_cookies[user];
+    auto out = accounts->login(std::move(r));
+    check(out.status == auth::LoginOutcome::Status::kOk);  // never locked out of a known device
+    device_cookies[user] = out.device_cookie;
+    token = out.token;
+    csrf = out.principal.csrf_token;
+}
 
 World* world = nullptr;
 

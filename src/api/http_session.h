@@ -342,6 +342,16 @@ private:
         if (ec == http::error::header_limit) {
             answer_and_close(431, "request header too large");
         } else if (ec == http::error::body_limit) {
+            // A client that sends its whole body before reading (most do) would meet our
+            // close mid-upload and never see the answer; a body of modest declared size is
+            // read and dropped first so the 413 arrives. Larger ones are cut at once.
+            const auto declared = parser_->content_length();
+            if (declared && *declared <= kLingerMaxBytes) {
+                spdlog::debug("http body over limit, draining {} bytes (buffered {})", *declared,
+                              buffer_.size());
+                drain_then_answer(*declared, 413, "request body too large");
+                return;
+            }
             answer_and_close(413, "request body too large");
         } else if (is_http_error(ec) && ec != http::error::end_of_stream &&
                    ec != http::error::partial_message) {
@@ -352,6 +362,30 @@ private:
                           ec.message());
             close();
         }
+    }
+
+    // Reads and drops `left` more body bytes (those already buffered first), then answers.
+    // The request's read deadline still applies.
+    void drain_then_answer(std::uint64_t left, int status, std::string message) {
+        const auto buffered = std::min<std::uint64_t>(left, buffer_.size());
+        buffer_.consume(static_cast<std::size_t>(buffered));
+        left -= buffered;
+        if (left == 0) {
+            answer_and_close(status, message);
+            return;
+        }
+        linger_buffer_.resize(kFirstReadBytes);
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, kFirstReadBytes));
+        derived().stream().async_read_some(
+            net::buffer(linger_buffer_.data(), want),
+            [self = self(), left, status, message = std::move(message)](beast::error_code ec,
+                                                                         std::size_t n) mutable {
+                if (ec) {
+                    self->close();
+                    return;
+                }
+                self->drain_then_answer(left - n, status, std::move(message));
+            });
     }
 
     // ---- dispatch ----

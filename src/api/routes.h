@@ -46,5 +46,7 @@ inline constexpr std::int64_t kMaxPlaybackRangeUs = 24LL * 3600 * 1'000'000;
 
 void add_routes(SecureRouter& router, const HubContext& hub);
 void add_account_routes(SecureRouter& router, const HubContext& hub);
+// GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.
+void add_setup_page(SecureRouter& router, const HubContext& hub);
 
 }  // namespace hearth::api

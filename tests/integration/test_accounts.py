@@ -28,6 +28,15 @@ def test_first_run_setup_and_the_session_cookie():
         printed = re.search(r"certificate fingerprint \(SHA-256\) (\S+)", hub.output()).group(1)
         assert setup["fingerprint"] == printed
 
+        # The setup page shows the same fingerprint and loads its script and style from
+        # the hub itself (the CSP allows nothing inline).
+        status, headers, page = anon.get("/setup")
+        assert status == 200 and headers["Content-Type"].startswith("text/html")
+        page = page.decode()
+        assert printed in page and 'src="/setup.js"' in page and "<script>" not in page
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert anon.get("/setup.js")[0] == 200 and anon.get("/setup.css")[0] == 200
+
         code = hub.setup_code()
         passphrase = h.new_passphrase()
         status, _, payload = anon.request("POST", "/api/setup", {
@@ -55,6 +64,7 @@ def test_first_run_setup_and_the_session_cookie():
         assert passphrase not in hub.output()
         status, setup = anon.json("/api/setup")
         assert setup["needed"] is False
+        assert "is set up" in anon.get("/setup")[2].decode()
     finally:
         assert hub.stop() == 0
 

@@ -62,6 +62,9 @@ const Expect kTable[] = {
     {"GET", "/api/cameras/{id}/download", "/api/cameras/2/download", false, false, false, true},
     {"GET", "/api/events", "/api/events", false, true, true, true},
     {"GET", "/api/setup", "/api/setup", true, true, true, true},
+    {"GET", "/setup", "/setup", true, true, true, true},
+    {"GET", "/setup.js", "/setup.js", true, true, true, true},
+    {"GET", "/setup.css", "/setup.css", true, true, true, true},
     {"POST", "/api/setup", "/api/setup", true, true, true, true},
     {"POST", "/api/login", "/api/login", true, true, true, true},
     {"POST", "/api/logout", "/api/logout", false, true, true, true},
@@ -132,6 +135,7 @@ protected:
         secure_ = std::make_unique<SecureRouter>(router_, accounts_.get());
         add_routes(*secure_, hub);
         add_account_routes(*secure_, hub);
+        add_setup_page(*secure_, hub);
     }
 
     void TearDown() override {

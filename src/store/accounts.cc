@@ -168,14 +168,7 @@ core::Result<std::vector<User>> AccountStore::list_users() {
     std::lock_guard lock(mu_);
     HEARTH_ASSIGN_OR_RETURN(
         auto s, db_.prepare(std::string("SELECT ") + kUserColumns + " FROM users ORDER BY id"));
-    std::vector<User> out;
-    for (;;) {
-        HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
-        if (!row) {
-            return out;
-        }
-        out.push_back(read_user(s));
-    }
+    return collect_rows(s, read_user);
 }
 
 core::Status AccountStore::set_role(core::UserId id, std::string_view role) {
@@ -337,17 +330,6 @@ core::Result<core::SessionId> AccountStore::add_session(const SessionRecord& r) 
     return core::SessionId(db_.last_insert_id());
 }
 
-core::Result<std::vector<SessionRecord>> AccountStore::read_sessions(Statement& s) {
-    std::vector<SessionRecord> out;
-    for (;;) {
-        HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
-        if (!row) {
-            return out;
-        }
-        out.push_back(read_session(s));
-    }
-}
-
 core::Result<SessionRecord> AccountStore::find_session(std::string_view token_hash) {
     std::lock_guard lock(mu_);
     HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare(std::string("SELECT ") + kSessionColumns +
@@ -366,7 +348,7 @@ core::Result<std::vector<SessionRecord>> AccountStore::sessions(std::optional<co
         auto s, db_.prepare(std::string("SELECT ") + kSessionColumns +
                             " FROM sessions WHERE ? = 0 OR user_id = ? ORDER BY id"));
     s.bind(1, user ? user->value() : 0).bind(2, user ? user->value() : 0);
-    return read_sessions(s);
+    return collect_rows(s, read_session);
 }
 
 core::Status AccountStore::touch_session(core::SessionId id, core::WallMicros last_seen_us) {
@@ -412,7 +394,7 @@ core::Result<std::vector<SessionRecord>> AccountStore::remove_expired_sessions(
         auto s, db_.prepare(std::string("SELECT ") + kSessionColumns +
                             " FROM sessions WHERE last_seen_us < ? OR created_us < ?"));
     s.bind(1, idle_before).bind(2, created_before);
-    HEARTH_ASSIGN_OR_RETURN(auto gone, read_sessions(s));
+    HEARTH_ASSIGN_OR_RETURN(auto gone, collect_rows(s, read_session));
     HEARTH_ASSIGN_OR_RETURN(
         auto del, db_.prepare("DELETE FROM sessions WHERE last_seen_us < ? OR created_us < ?"));
     del.bind(1, idle_before).bind(2, created_before);

@@ -120,7 +120,6 @@ public:
 
 private:
     explicit AccountStore(Database db) : db_(std::move(db)) {}
-    core::Result<std::vector<SessionRecord>> read_sessions(Statement& s);
 
     std::mutex mu_;
     Database db_;  // GUARDED_BY(mu_)

@@ -92,4 +92,20 @@ private:
 
 core::Error sqlite_error(sqlite3* db, std::string_view what);
 
+// Steps `s` to its end and turns each row into a value with `read(s)`.
+template <class Read>
+auto collect_rows(Statement& s, Read read) -> core::Result<std::vector<decltype(read(s))>> {
+    std::vector<decltype(read(s))> out;
+    for (;;) {
+        auto row = s.step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return out;
+        }
+        out.push_back(read(s));
+    }
+}
+
 }  // namespace hearth::store

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "../support/account_world.h"
 #include "api/access.h"
 #include "api/http_parse.h"
 #include "api/routes.h"
@@ -20,13 +21,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kT0 = 1'800'000'000LL * 1'000'000;
-constexpr crypto::PasswordCost kTestCost{1, 64 * 1024};
 const char* const kPass = "violet-kettle-orbit-9-sparrow";
-
-crypto::SecretBytes secret(std::string_view text) {
-    auto s = crypto::SecretBytes::copy_of(text);
-    return std::move(*s);
-}
+using hearth::testing::secret;
 
 enum class Who { kAnonymous, kGuest, kMember, kOwner };
 const char* name_of(Who w) {
@@ -95,22 +91,6 @@ Method method_of(std::string_view m) {
 class AccessTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("hearth-access-test-" + std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(dir_);
-        const auto db = dir_ / "hearth.db";
-        auto index = store::Index::open(db);
-        auto audit = store::AuditLog::open(db);
-        auto accounts_store = store::AccountStore::open(db);
-        ASSERT_TRUE(index && audit && accounts_store);
-        index_ = std::move(*index);
-        audit_ = std::move(*audit);
-        store_ = std::move(*accounts_store);
-        auth::AccountPolicy policy;
-        policy.cost = kTestCost;
-        auto accounts = auth::AccountService::open(*store_, *audit_, index_.get(), clock_, policy);
-        ASSERT_TRUE(accounts);
-        accounts_ = std::move(*accounts);
         for (const char* name : {"porch", "garden"}) {
             store::Camera c;
             c.name = name;
@@ -138,14 +118,7 @@ protected:
         add_setup_page(*secure_, hub);
     }
 
-    void TearDown() override {
-        secure_.reset();
-        accounts_.reset();
-        store_.reset();
-        audit_.reset();
-        index_.reset();
-        std::filesystem::remove_all(dir_);
-    }
+    void TearDown() override { secure_.reset(); }
 
     void add_user(const char* name, auth::Role role, store::CameraRights rights) {
         auth::NewUser u;
@@ -221,12 +194,12 @@ protected:
         return !gate;
     }
 
-    std::filesystem::path dir_;
-    core::FakeClock clock_{kT0};
-    std::unique_ptr<store::Index> index_;
-    std::unique_ptr<store::AuditLog> audit_;
-    std::unique_ptr<store::AccountStore> store_;
-    std::unique_ptr<auth::AccountService> accounts_;
+    hearth::testing::AccountWorld world_{kT0};
+    std::filesystem::path& dir_ = world_.dir;
+    core::FakeClock& clock_ = world_.clock;
+    std::unique_ptr<store::Index>& index_ = world_.index;
+    std::unique_ptr<store::AuditLog>& audit_ = world_.audit;
+    std::unique_ptr<auth::AccountService>& accounts_ = world_.accounts;
     Router router_;
     std::unique_ptr<SecureRouter> secure_;
 };

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "../support/account_world.h"
 #include "crypto/totp.h"
 
 namespace hearth::auth {
@@ -17,43 +18,21 @@ using namespace std::chrono_literals;
 using Status = LoginOutcome::Status;
 
 constexpr std::int64_t kT0 = 1'800'000'000LL * 1'000'000;
-// Cheap hashing keeps the tests fast; the production cost is tested in crypto/.
-constexpr crypto::PasswordCost kTestCost{1, 64 * 1024};
+using hearth::testing::kTestCost;
+using hearth::testing::secret;
 const char* const kOwnerPass = "violet-kettle-orbit-9-sparrow";
 const char* const kMemberPass = "granite lantern quietly 42 marsh";
 
-crypto::SecretBytes secret(std::string_view text) {
-    auto s = crypto::SecretBytes::copy_of(text);
-    return std::move(*s);
-}
-
 class AccountsTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("hearth-accounts-test-" + std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(dir_);
-        const auto db = dir_ / "hearth.db";
-        auto index = store::Index::open(db);
-        auto audit = store::AuditLog::open(db);
-        auto accounts_store = store::AccountStore::open(db);
-        ASSERT_TRUE(index && audit && accounts_store);
-        index_ = std::move(*index);
-        audit_ = std::move(*audit);
-        store_ = std::move(*accounts_store);
-        AccountPolicy policy;
-        policy.cost = kTestCost;
-        auto accounts = AccountService::open(*store_, *audit_, index_.get(), clock_, policy);
-        ASSERT_TRUE(accounts) << accounts.error().describe();
-        accounts_ = std::move(*accounts);
-    }
-    void TearDown() override {
-        accounts_.reset();
-        store_.reset();
-        audit_.reset();
-        index_.reset();
-        std::filesystem::remove_all(dir_);
-    }
+    hearth::testing::AccountWorld world_{kT0};
+    std::filesystem::path& dir_ = world_.dir;
+    core::FakeClock& clock_ = world_.clock;
+    std::unique_ptr<store::Index>& index_ = world_.index;
+    std::unique_ptr<store::AuditLog>& audit_ = world_.audit;
+    std::unique_ptr<store::AccountStore>& store_ = world_.store;
+    std::unique_ptr<AccountService>& accounts_ = world_.accounts;
+    Origin origin_{"192.0.2.10", "test"};
 
     Principal make_owner(const std::string& name = "olivia") {
         auto code = accounts_->issue_setup_code();
@@ -86,13 +65,6 @@ protected:
         return out;
     }
 
-    std::filesystem::path dir_;
-    core::FakeClock clock_{kT0};
-    Origin origin_{"192.0.2.10", "test"};
-    std::unique_ptr<store::Index> index_;
-    std::unique_ptr<store::AuditLog> audit_;
-    std::unique_ptr<store::AccountStore> store_;
-    std::unique_ptr<AccountService> accounts_;
 };
 
 TEST_F(AccountsTest, SetupNeedsTheOneTimeCodeAndWorksOnce) {
@@ -168,10 +140,7 @@ TEST_F(AccountsTest, SessionTokensAreStoredOnlyAsHashes) {
     make_owner();
     const auto ok = login("olivia", kOwnerPass);
     ASSERT_EQ(ok.status, Status::kOk);
-    accounts_.reset();
-    store_.reset();
-    audit_.reset();
-    index_.reset();
+    world_.close();
     for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
         std::ifstream in(entry.path(), std::ios::binary);
         std::stringstream all;
@@ -179,7 +148,7 @@ TEST_F(AccountsTest, SessionTokensAreStoredOnlyAsHashes) {
         EXPECT_EQ(all.str().find(ok.token), std::string::npos) << entry.path();
         EXPECT_EQ(all.str().find(kOwnerPass), std::string::npos) << entry.path();
     }
-    SetUp();  // so TearDown has something to close
+    world_.open();
 }
 
 TEST_F(AccountsTest, SessionsEndAtIdleAndAbsoluteTimeouts) {

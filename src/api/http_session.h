@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <openssl/crypto.h>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -430,6 +431,10 @@ private:
                 return;
         }
         Response response = run_handler([&] { return (*handler)(req); }, req.request_id);
+        // Bodies carry passphrases; handlers copied what they keep into guarded memory.
+        if (!req.body.empty()) {
+            OPENSSL_cleanse(req.body.data(), req.body.size());
+        }
         if (response.deferred) {
             defer(std::move(response.deferred), req.request_id);
             return;

@@ -355,6 +355,11 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
              [&](const CameraStatus& s) { return num(s.dropped_samples); });
         each("hearth_recording_write_errors_total", "counter", "Failed writes (disk full, ...).",
              [&](const CameraStatus& s) { return num(s.write_errors); });
+        each("hearth_live_viewers", "gauge", "Live viewers of the camera (one pipeline for all).",
+             [&](const CameraStatus& s) { return num(s.live_viewers); });
+        each("hearth_live_cache_bytes", "gauge",
+             "Bytes of the GOP kept so a new viewer starts at once.",
+             [&](const CameraStatus& s) { return num(s.live_cache_bytes); });
         each("hearth_recording_lag_seconds", "gauge",
              "Seconds between now and the end of the last indexed fragment.",
              [&](const CameraStatus& s) {

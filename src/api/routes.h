@@ -29,6 +29,8 @@ struct CameraStatus {
     std::uint64_t dropped_samples = 0;
     std::uint64_t write_errors = 0;
     core::WallMicros last_written_us = 0;
+    std::uint64_t live_viewers = 0;
+    std::uint64_t live_cache_bytes = 0;  // the GOP kept for new viewers
 };
 
 struct HubContext {

@@ -284,7 +284,10 @@ void Hub::reconcile_cameras() {
         cam.recorder =
             std::make_unique<media::Recorder>(id, *index_, config_.data_dir, clock_, options);
         cam.recorder->start();
-        cam.source->start(cam.recorder.get());
+        cam.live = std::make_unique<media::LiveFeed>();
+        cam.tee = std::make_unique<media::SinkTee>(
+            std::vector<media::SourceSink*>{cam.recorder.get(), cam.live.get()});
+        cam.source->start(cam.tee.get());
         spdlog::info("camera={} name={} started: {}", id.value(), stored_camera.name,
                      cam.source->describe());
         std::lock_guard lock(cameras_mu_);
@@ -356,6 +359,9 @@ std::vector<api::CameraStatus> Hub::camera_status() {
         s.dropped_samples = rs.dropped_samples;
         s.write_errors = rs.write_errors;
         s.last_written_us = rs.last_written_us;
+        const auto live = cam.live->stats();
+        s.live_viewers = live.viewers;
+        s.live_cache_bytes = live.gop_bytes;
         out.push_back(s);
     }
     return out;

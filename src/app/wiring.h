@@ -22,6 +22,7 @@
 #include "api/routes.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "media/live_feed.h"
 #include "media/recorder.h"
 #include "media/source.h"
 #include "store/audit.h"
@@ -75,6 +76,9 @@ private:
     struct Camera {
         store::Camera stored;
         std::unique_ptr<media::Recorder> recorder;
+        // The live branch: one per camera, whatever the number of viewers (GOP cache).
+        std::unique_ptr<media::LiveFeed> live;
+        std::unique_ptr<media::SinkTee> tee;  // source -> recorder + live
         std::unique_ptr<media::Source> source;
     };
 

@@ -1,6 +1,7 @@
 """Two sim cameras and one `hearth simcam` over RTSP with digest auth, recorded
 for 30 s: every file validated by ffprobe, playback and downloads by ffmpeg."""
 import os
+import re
 import time
 import urllib.parse
 
@@ -130,6 +131,13 @@ def test_demo_creates_two_sim_cameras_and_records():
         assert status == 200
         assert [c["kind"] for c in cams["cameras"]] == ["sim", "sim"]
         h.wait_for("a first fragment", lambda: hub.json("/api/cameras/2/recordings")[1]["ranges"], 30)
+
+        # The live branch beside the recorder holds the current GOP for new viewers.
+        def live_cache():
+            text = hub.get("/metrics")[2].decode()
+            return [float(v) for v in re.findall(r'^hearth_live_cache_bytes\{[^}]*\} (\S+)$',
+                                                 text, re.M)]
+        h.wait_for("both live caches", lambda: len(live_cache()) == 2 and min(live_cache()) > 0, 20)
     finally:
         assert hub.stop() == 0
 

@@ -149,7 +149,9 @@ void add_account_routes(SecureRouter& router, const HubContext& hub) {
             if (!token) {
                 return from_error(token.error(), stub);
             }
-            return logged_in(filled, *token, {}, *accounts, 201);
+            // The device the owner set up from is a known device from the start.
+            return logged_in(filled, *token, accounts->device_cookie_for(filled.name), *accounts,
+                             201);
         });
     });
 
@@ -409,23 +411,25 @@ void add_account_routes(SecureRouter& router, const HubContext& hub) {
                    if (!body) {
                        return from_error(body.error(), req);
                    }
+                   std::optional<auth::Role> role;
                    if (body->role) {
-                       auto role = auth::parse_role(*body->role);
-                       if (!role) {
-                           return from_error(role.error(), req);
+                       auto parsed = auth::parse_role(*body->role);
+                       if (!parsed) {
+                           return from_error(parsed.error(), req);
                        }
-                       if (auto r = accounts->set_role(c.name(), id, *role, c.origin); !r) {
-                           return from_error(r.error(), req);
-                       }
+                       role = *parsed;
                    }
+                   std::optional<store::CameraRights> rights;
                    if (body->rights) {
-                       auto rights = rights_from(*body->rights);
-                       if (!rights) {
-                           return from_error(rights.error(), req);
+                       auto parsed = rights_from(*body->rights);
+                       if (!parsed) {
+                           return from_error(parsed.error(), req);
                        }
-                       if (auto r = accounts->set_rights(c.name(), id, *rights, c.origin); !r) {
-                           return from_error(r.error(), req);
-                       }
+                       rights = std::move(*parsed);
+                   }
+                   // One change, checked as a whole: nothing is applied when any part is wrong.
+                   if (auto r = accounts->update_user(c.name(), id, role, rights, c.origin); !r) {
+                       return from_error(r.error(), req);
                    }
                    return no_content();
                });

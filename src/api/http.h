@@ -30,6 +30,7 @@ struct Request {
     std::string body;                           // bounded by ServerLimits::max_body_bytes
     std::string remote_address;
     std::string request_id;  // short random id, echoed in errors and logs
+    bool websocket_upgrade = false;  // "Connection: Upgrade" + "Upgrade: websocket"
 
     std::optional<std::string_view> header(std::string_view lower_name) const;
 };
@@ -47,6 +48,32 @@ public:
     virtual std::vector<std::uint8_t> next() = 0;
 };
 
+// The server's side of an open WebSocket, handed to a WebSocketHandler. Thread: any; every
+// call is carried to the connection's strand.
+class WebSocketPeer {
+public:
+    virtual ~WebSocketPeer() = default;
+    virtual void send_text(std::string text) = 0;
+    virtual void send_binary(std::vector<std::uint8_t> bytes) = 0;
+    // Runs `work` on the connection's strand, where the handler's callbacks run too.
+    virtual void post(std::function<void()> work) = 0;
+    // Bytes handed to send_* and not yet written: a producer holds back above its budget.
+    virtual std::size_t queued_bytes() const = 0;
+    virtual void close() = 0;
+};
+
+// What a route that upgrades to a WebSocket runs. Callbacks run on the connection's strand,
+// one at a time; on_close comes exactly once (after on_open, if the handshake succeeded).
+class WebSocketHandler {
+public:
+    virtual ~WebSocketHandler() = default;
+    virtual void on_open(std::shared_ptr<WebSocketPeer> peer) = 0;
+    virtual void on_text(std::string_view /*text*/) {}
+    // Everything queued has been written: a producer that held back may go on.
+    virtual void on_writable() {}
+    virtual void on_close() = 0;
+};
+
 struct Response {
     int status = 200;
     std::string content_type = "application/json";
@@ -56,6 +83,9 @@ struct Response {
     // When set, the real response is what this returns, computed off the net threads (the
     // server's offload pool) because it is slow: password hashing. Other fields are ignored.
     std::function<Response()> deferred;
+    // When set on a WebSocket upgrade request, the server completes the handshake and hands
+    // the connection to this handler (a plain request gets 400). Other fields are ignored.
+    std::shared_ptr<WebSocketHandler> upgrade;
 
     static Response json(int status, std::string body);
     static Response later(std::function<Response()> work);

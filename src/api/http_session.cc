@@ -96,6 +96,7 @@ bool is_http_error(const beast::error_code& ec) {
 
 std::optional<Response> to_request(http::request<http::string_body>& breq, Request& req) {
     req.method = from_verb(breq.method());
+    req.websocket_upgrade = beast::websocket::is_upgrade(breq);
     if (req.method == Method::kInvalid) {
         return Response::error(501, "method not implemented", req);
     }

@@ -12,6 +12,8 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <type_traits>
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -35,6 +37,7 @@ namespace hearth::api::detail {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -213,6 +216,180 @@ struct ServerState {
     }
 };
 
+inline constexpr std::size_t kMaxWebSocketMessageBytes = 64 * 1024;
+// Above this many unsent bytes a peer is too slow to keep: the session closes.
+inline constexpr std::size_t kMaxWebSocketQueueBytes = 32u << 20;
+
+// One WebSocket connection after the upgrade, over any stream (TCP or TLS). Reads text
+// messages for the handler, writes what the handler sends, one write at a time, and
+// finds dead peers with pings (idle 5 s, so a vanished client is gone within ~10 s).
+// Thread: everything runs on the connection's strand; send_*/post/close from any thread.
+template <class Stream>
+class WebSocketSession final : public Connection,
+                               public WebSocketPeer,
+                               public std::enable_shared_from_this<WebSocketSession<Stream>> {
+public:
+    WebSocketSession(std::shared_ptr<ServerState> state, Stream&& stream, std::string ip,
+                     ServerState::Ticket ticket, std::shared_ptr<WebSocketHandler> handler)
+        : state_(std::move(state)),
+          ws_(std::move(stream)),
+          ip_(std::move(ip)),
+          ticket_(ticket),
+          handler_(std::move(handler)) {}
+
+    ~WebSocketSession() override { state_->release(ticket_, ip_); }
+
+    void run(http::request<http::string_body> req) {
+        net::dispatch(ws_.get_executor(), [self = this->shared_from_this(),
+                                           req = std::move(req)]() mutable {
+            self->accept(std::move(req));
+        });
+    }
+
+    void request_close() override { close(); }
+
+    void send_text(std::string text) override { enqueue(std::move(text), false); }
+    void send_binary(std::vector<std::uint8_t> bytes) override {
+        enqueue(std::string(bytes.begin(), bytes.end()), true);
+    }
+    void post(std::function<void()> work) override {
+        net::post(ws_.get_executor(), [self = this->shared_from_this(), work = std::move(work)] {
+            if (!self->finished_) {
+                work();
+            }
+        });
+    }
+    std::size_t queued_bytes() const override { return queued_.load(); }
+    void close() override {
+        net::post(ws_.get_executor(), [self = this->shared_from_this()] { self->start_close(); });
+    }
+
+private:
+    void accept(http::request<http::string_body> req) {
+        beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts rule now
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout = state_->limits.read_timeout;
+        timeouts.idle_timeout = std::chrono::seconds(5);
+        timeouts.keep_alive_pings = true;
+        ws_.set_option(timeouts);
+        ws_.read_message_max(kMaxWebSocketMessageBytes);
+        ws_.set_option(websocket::stream_base::decorator(
+            [headers = state_->headers()](websocket::response_type& res) {
+                for (const auto& [name, value] : *headers) {
+                    res.set(name, value);
+                }
+            }));
+        ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
+            if (ec) {
+                spdlog::debug("websocket handshake failed remote={} reason={}", self->ip_,
+                              ec.message());
+                self->finished_ = true;
+                self->handler_.reset();
+                return;
+            }
+            self->handler_->on_open(self);
+            self->read();
+        });
+    }
+
+    void read() {
+        ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec,
+                                                                 std::size_t) {
+            if (ec) {
+                self->finish();
+                return;
+            }
+            if (self->ws_.got_text() && !self->finished_) {
+                const auto data = self->buffer_.data();
+                self->handler_->on_text(
+                    std::string_view(static_cast<const char*>(data.data()), data.size()));
+            }
+            self->buffer_.consume(self->buffer_.size());
+            self->read();
+        });
+    }
+
+    void enqueue(std::string payload, bool binary) {
+        queued_ += payload.size();
+        net::post(ws_.get_executor(), [self = this->shared_from_this(),
+                                       payload = std::move(payload), binary]() mutable {
+            if (self->finished_ || self->closing_) {
+                self->queued_ -= payload.size();
+                return;
+            }
+            if (self->queued_.load() > kMaxWebSocketQueueBytes) {
+                spdlog::info("websocket peer too slow, closing remote={}", self->ip_);
+                self->queued_ -= payload.size();
+                self->start_close();
+                return;
+            }
+            self->out_.emplace_back(std::move(payload), binary);
+            if (!self->writing_) {
+                self->write_next();
+            }
+        });
+    }
+
+    void write_next() {
+        if (out_.empty() || finished_) {
+            writing_ = false;
+            if (!finished_ && handler_) {
+                handler_->on_writable();
+            }
+            return;
+        }
+        writing_ = true;
+        ws_.binary(out_.front().second);
+        ws_.async_write(net::buffer(out_.front().first),
+                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->queued_ -= self->out_.front().first.size();
+                            self->out_.pop_front();
+                            if (ec) {
+                                self->finish();
+                                return;
+                            }
+                            self->write_next();
+                        });
+    }
+
+    void start_close() {
+        if (closing_ || finished_) {
+            return;
+        }
+        closing_ = true;
+        ws_.async_close(websocket::close_code::normal,
+                        [self = this->shared_from_this()](beast::error_code) {
+                            // The pending read ends with `closed` and calls finish().
+                        });
+    }
+
+    // Once: the handler hears of the end and is let go (it may hold us through the peer).
+    void finish() {
+        if (finished_) {
+            return;
+        }
+        finished_ = true;
+        auto handler = std::move(handler_);
+        if (handler) {
+            handler->on_close();
+        }
+        beast::error_code ec;
+        beast::get_lowest_layer(ws_).socket().close(ec);
+    }
+
+    std::shared_ptr<ServerState> state_;
+    websocket::stream<Stream> ws_;
+    const std::string ip_;
+    const ServerState::Ticket ticket_;
+    std::shared_ptr<WebSocketHandler> handler_;
+    beast::flat_buffer buffer_;
+    std::deque<std::pair<std::string, bool>> out_;  // payload, binary
+    std::atomic<std::size_t> queued_{0};
+    bool writing_ = false;
+    bool closing_ = false;
+    bool finished_ = false;
+};
+
 // One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive holds.
 //
 // Derived supplies stream() (anything whose lowest layer is a beast::tcp_stream),
@@ -225,7 +402,11 @@ public:
     HttpSession(std::shared_ptr<ServerState> state, std::string ip, ServerState::Ticket ticket)
         : state_(std::move(state)), ip_(std::move(ip)), ticket_(ticket) {}
 
-    ~HttpSession() override { state_->release(ticket_, ip_); }
+    ~HttpSession() override {
+        if (!transferred_) {
+            state_->release(ticket_, ip_);
+        }
+    }
 
     void request_close() override {
         net::post(lowest().get_executor(), [self = self()] { self->close(); });
@@ -439,7 +620,32 @@ private:
             defer(std::move(response.deferred), req.request_id);
             return;
         }
+        if (response.upgrade) {
+            if (!req.websocket_upgrade) {
+                send(Response::error(400, "this address speaks WebSocket only", req));
+                return;
+            }
+            start_websocket(std::move(response.upgrade));
+            return;
+        }
         send(std::move(response));
+    }
+
+    // Hands the connection (stream, slot under the caps, place in stop()'s list) to a
+    // WebSocket session; this object is done with it.
+    void start_websocket(std::shared_ptr<WebSocketHandler> handler) {
+        using Stream = std::remove_reference_t<decltype(derived().stream())>;
+        auto ws = std::make_shared<WebSocketSession<Stream>>(
+            state_, std::move(derived().stream()), ip_, ticket_, std::move(handler));
+        transferred_ = true;
+        closed_ = true;
+        if (!state_->attach(ticket_.id, ws)) {
+            return;  // stopping: the session's destructor gives the slot back
+        }
+        log_path_ += " (websocket)";
+        status_ = 101;
+        log_request();
+        ws->run(parser_->release());
     }
 
     // Calls a handler (or deferred work), turning exceptions and bad statuses into a 500.
@@ -472,7 +678,7 @@ private:
     void defer(std::function<Response()> work, std::string request_id) {
         auto job = [self = self(), work = std::move(work), request_id = std::move(request_id)] {
             Response r = self->run_handler([&] { return work(); }, request_id);
-            if (r.deferred) {  // deferring twice is a handler bug
+            if (r.deferred || r.upgrade) {  // deferring twice or upgrading late: a handler bug
                 Request stub;
                 stub.request_id = request_id;
                 r = Response::error(500, "internal error", stub);
@@ -736,6 +942,7 @@ private:
     const ServerState::Ticket ticket_;
     bool closed_ = false;
     bool first_request_ = true;
+    bool transferred_ = false;  // the connection went to a WebSocketSession
 
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;

@@ -74,6 +74,19 @@ std::string_view as_text(const crypto::SecretBytes& secret) {
     return {reinterpret_cast<const char*>(secret.data()), secret.size()};
 }
 
+std::string describe_rights(const store::CameraRights& rights) {
+    std::string detail;
+    for (const auto& [camera, bits] : rights) {
+        detail += (detail.empty() ? "" : "; ") +
+                  (camera == 0 ? std::string("all cameras") : "camera " + std::to_string(camera)) +
+                  ":";
+        for (const auto& name : right_names(bits)) {
+            detail += " " + name;
+        }
+    }
+    return detail.empty() ? "no rights" : detail;
+}
+
 }  // namespace
 
 std::string account_key(std::string_view username) {
@@ -179,7 +192,8 @@ core::Result<Principal> AccountService::complete_setup(std::string_view code,
                                                        const crypto::SecretBytes& password,
                                                        const Origin& origin) {
     // The code is guessed like a password, so it is throttled like one.
-    auto ticket = throttle_.admit({"(setup)", origin.address, {}});
+    // Keyed by address only: a shared key would let any host delay everyone's setup.
+    auto ticket = throttle_.admit({"(setup) " + origin.address, origin.address, {}});
     if (!ticket.admitted) {
         return make_error(ErrorCode::kResourceExhausted,
                           "too many wrong setup codes; try again in " +
@@ -267,7 +281,12 @@ core::Status AccountService::check_second_factor(const store::User& user, std::s
     if (!step) {
         return make_error(ErrorCode::kUnauthenticated, "wrong two-factor code");
     }
-    return store_.set_totp_last_step(user.id, *step);
+    // The step is claimed atomically: a code raced in twice (a phishing proxy) works once.
+    HEARTH_ASSIGN_OR_RETURN(const bool first_use, store_.advance_totp_step(user.id, *step));
+    if (!first_use) {
+        return make_error(ErrorCode::kUnauthenticated, "wrong two-factor code");
+    }
+    return {};
 }
 
 LoginOutcome AccountService::login(LoginRequest req) {
@@ -301,15 +320,17 @@ LoginOutcome AccountService::login(LoginRequest req) {
     auto ok = verify(user.get(), req.password);
     if (!ok || !*ok) {
         note_burst(throttle_.finish(ticket, false), req.origin);
-        audit(req.username, "login.failed", {}, req.origin,
-              !ok ? "stored hash unreadable" : (user ? "wrong passphrase" : "unknown user"));
+        // An unknown name is not recorded: people paste passphrases into the name field.
+        audit(user ? user->name : "(unknown user)", "login.failed", {}, req.origin,
+              !ok ? "stored hash unreadable" : (user ? "wrong passphrase" : "unknown user name"));
         out.status = Status::kRejected;
         return out;
     }
     if (user->totp_enabled) {
         if (req.second_factor.empty()) {
-            // The passphrase was right: the attempt does not count against the account.
-            throttle_.finish(ticket, true);
+            // Neither a failure nor a success: clearing the account's count here would let
+            // someone with the passphrase guess codes without ever being slowed down.
+            throttle_.release(ticket);
             out.status = Status::kSecondFactorNeeded;
             return out;
         }
@@ -356,7 +377,10 @@ core::Result<std::string> AccountService::start_session(const Principal& who,
     r.csrf_token = crypto::random_token_base64url(32);
     r.created_us = r.last_seen_us = r.reauth_us = clock_.now_us();
     r.source = origin.address;
-    r.user_agent = origin.user_agent.substr(0, kMaxUserAgentBytes);
+    // Printable ASCII only: the CLI shows it in a terminal.
+    for (const char c : origin.user_agent.substr(0, kMaxUserAgentBytes)) {
+        r.user_agent += (c >= 0x20 && c < 0x7f) ? c : '?';
+    }
     HEARTH_ASSIGN_OR_RETURN(r.id, store_.add_session(r));
     if (filled != nullptr) {
         *filled = who;
@@ -452,8 +476,8 @@ core::Status AccountService::reauthenticate(Principal& who, const crypto::Secret
                                             const Origin& origin) {
     // Judged per session: someone holding a stolen session cookie gets a few tries, and
     // an attack on the account elsewhere never blocks the owner's own session.
-    auto ticket = throttle_.admit(
-        {account_key(who.name), origin.address, "session " + std::to_string(who.session.value())});
+    // Keyed by the session's random CSRF token, unlike its id never reused by a later session.
+    auto ticket = throttle_.admit({account_key(who.name), origin.address, "session " + who.csrf_token});
     if (!ticket.admitted) {
         return make_error(ErrorCode::kResourceExhausted,
                           "too many wrong attempts; try again in " +
@@ -488,8 +512,8 @@ core::Status AccountService::change_password(const Principal& who,
         return make_error(ErrorCode::kInvalidArgument, verdict.reason + " " + verdict.advice);
     }
     HEARTH_ASSIGN_OR_RETURN(auto hash, crypto::hash_password(new_password, policy_.cost));
-    HEARTH_TRY(store_.set_password_hash(who.user, hash, clock_.now_us()));
-    HEARTH_ASSIGN_OR_RETURN(const int ended, store_.remove_sessions_of(who.user, who.session));
+    HEARTH_ASSIGN_OR_RETURN(const int ended,
+                            store_.set_password_hash(who.user, hash, clock_.now_us(), who.session));
     audit(who.name, "password.changed", who.name, origin,
           std::to_string(ended) + " other sessions ended");
     return {};
@@ -504,8 +528,8 @@ core::Status AccountService::reset_password(std::string_view actor, core::UserId
         return make_error(ErrorCode::kInvalidArgument, verdict.reason + " " + verdict.advice);
     }
     HEARTH_ASSIGN_OR_RETURN(auto hash, crypto::hash_password(password, policy_.cost));
-    HEARTH_TRY(store_.set_password_hash(id, hash, clock_.now_us()));
-    HEARTH_ASSIGN_OR_RETURN(const int ended, store_.remove_sessions_of(id, core::SessionId()));
+    HEARTH_ASSIGN_OR_RETURN(const int ended,
+                            store_.set_password_hash(id, hash, clock_.now_us(), core::SessionId()));
     audit(actor, "password.reset", user.name, origin,
           std::to_string(ended) + " sessions ended");
     return {};
@@ -550,19 +574,6 @@ core::Status AccountService::disable_totp(const Principal& who, const Origin& or
 
 // ---- users ----
 
-core::Status AccountService::check_not_last_owner(core::UserId id) {
-    HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(id));
-    if (user.role != "owner") {
-        return {};
-    }
-    HEARTH_ASSIGN_OR_RETURN(const auto owners, store_.count_owners());
-    if (owners <= 1) {
-        return make_error(ErrorCode::kFailedPrecondition,
-                          "this is the only owner; make someone else owner first");
-    }
-    return {};
-}
-
 core::Result<core::UserId> AccountService::add_user(std::string_view actor, const NewUser& nu,
                                                     const Origin& origin) {
     HEARTH_TRY(check_user_name(nu.name));
@@ -585,54 +596,60 @@ core::Result<core::UserId> AccountService::add_user(std::string_view actor, cons
     HEARTH_ASSIGN_OR_RETURN(u.password_hash, crypto::hash_password(nu.password, policy_.cost));
     u.created_us = clock_.now_us();
     HEARTH_ASSIGN_OR_RETURN(const auto id, store_.add_user(u, nu.rights));
-    audit(actor, "user.add", nu.name, origin, std::string("role ") + to_string(nu.role));
+    audit(actor, "user.add", nu.name, origin,
+          std::string("role ") + to_string(nu.role) + "; " + describe_rights(nu.rights));
     return id;
 }
 
 core::Result<std::vector<store::User>> AccountService::users() { return store_.list_users(); }
 
-core::Status AccountService::set_role(std::string_view actor, core::UserId id, Role role,
-                                      const Origin& origin) {
-    if (role == Role::kInvalid) {
+core::Status AccountService::update_user(std::string_view actor, core::UserId id,
+                                         std::optional<Role> role,
+                                         std::optional<store::CameraRights> rights,
+                                         const Origin& origin) {
+    if (role && *role == Role::kInvalid) {
         return make_error(ErrorCode::kInvalidArgument, "role must be owner, member or guest");
     }
     HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(id));
-    if (role != Role::kOwner) {
-        HEARTH_TRY(check_not_last_owner(id));
+    // The state after the change must be valid as a whole (a guest with ptz is not, however
+    // the request orders role and rights).
+    HEARTH_ASSIGN_OR_RETURN(const Role current_role, parse_role(user.role));
+    HEARTH_ASSIGN_OR_RETURN(const auto current_rights, store_.rights(id));
+    HEARTH_TRY(check_grant(role.value_or(current_role), rights.value_or(current_rights)));
+    std::optional<std::string> role_text;
+    if (role) {
+        role_text = to_string(*role);
     }
-    HEARTH_ASSIGN_OR_RETURN(const auto rights, store_.rights(id));
-    HEARTH_TRY(check_grant(role, rights));
-    HEARTH_TRY(store_.set_role(id, to_string(role)));
-    audit(actor, "user.role", user.name, origin, user.role + " -> " + to_string(role));
+    HEARTH_TRY(store_.update_user(id, role_text, rights));
+    if (role) {
+        audit(actor, "user.role", user.name, origin, user.role + " -> " + to_string(*role));
+    }
+    if (rights) {
+        audit(actor, "user.rights", user.name, origin, describe_rights(*rights));
+    }
     return {};
+}
+
+core::Status AccountService::set_role(std::string_view actor, core::UserId id, Role role,
+                                      const Origin& origin) {
+    return update_user(actor, id, role, std::nullopt, origin);
 }
 
 core::Status AccountService::set_rights(std::string_view actor, core::UserId id,
                                         const store::CameraRights& rights, const Origin& origin) {
-    HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(id));
-    HEARTH_ASSIGN_OR_RETURN(const Role role, parse_role(user.role));
-    HEARTH_TRY(check_grant(role, rights));
-    HEARTH_TRY(store_.set_rights(id, rights));
-    std::string detail;
-    for (const auto& [camera, bits] : rights) {
-        detail += (detail.empty() ? "" : "; ") +
-                  (camera == 0 ? std::string("all cameras") : "camera " + std::to_string(camera)) +
-                  ":";
-        for (const auto& name : right_names(bits)) {
-            detail += " " + name;
-        }
-    }
-    audit(actor, "user.rights", user.name, origin, detail.empty() ? "no rights" : detail);
-    return {};
+    return update_user(actor, id, std::nullopt, rights, origin);
 }
 
 core::Status AccountService::remove_user(std::string_view actor, core::UserId id,
                                          const Origin& origin) {
     HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(id));
-    HEARTH_TRY(check_not_last_owner(id));
-    HEARTH_TRY(store_.remove_user(id));
+    HEARTH_TRY(store_.remove_user(id));  // refuses the last owner, atomically
     audit(actor, "user.remove", user.name, origin);
     return {};
+}
+
+std::string AccountService::device_cookie_for(std::string_view username) const {
+    return devices_.issue(account_key(username));
 }
 
 std::int64_t AccountService::evaluations(const std::string& account) {

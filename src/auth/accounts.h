@@ -149,6 +149,10 @@ public:
                                         const Origin& origin);
     core::Result<std::vector<store::User>> users();
     core::Result<store::CameraRights> rights_of(core::UserId id) { return store_.rights(id); }
+    // Role and/or rights at once; the result must be valid as a whole, and the hub keeps an
+    // owner (kFailedPrecondition otherwise).
+    core::Status update_user(std::string_view actor, core::UserId id, std::optional<Role> role,
+                             std::optional<store::CameraRights> rights, const Origin& origin);
     core::Status set_role(std::string_view actor, core::UserId id, Role role,
                           const Origin& origin);
     core::Status set_rights(std::string_view actor, core::UserId id,
@@ -159,6 +163,8 @@ public:
     core::Status remove_user(std::string_view actor, core::UserId id, const Origin& origin);
 
     const AccountPolicy& policy() const { return policy_; }
+    // A device cookie for `username`'s device, e.g. right after setup on it.
+    std::string device_cookie_for(std::string_view username) const;
     // How many times Argon2id ran for logins of `account` (lower case), since start.
     std::int64_t evaluations(const std::string& account);
 
@@ -182,7 +188,6 @@ private:
     void audit(std::string_view actor, std::string_view action, std::string_view target,
                const Origin& origin, std::string_view detail = {});
     void note_burst(const LoginThrottle::Outcome& outcome, const Origin& origin);
-    core::Status check_not_last_owner(core::UserId id);
 
     store::AccountStore& store_;
     store::AuditLog& audit_;

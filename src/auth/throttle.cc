@@ -159,6 +159,20 @@ LoginThrottle::Outcome LoginThrottle::finish(const Ticket& t, bool success) {
     return out;
 }
 
+void LoginThrottle::release(const Ticket& t) {
+    if (!t.admitted) {
+        return;
+    }
+    const std::int64_t now = clock_.now_us();
+    std::lock_guard lock(mu_);
+    if (!t.keys.device.empty()) {
+        record(Kind::kDevice, t.keys.device, Result::kNeutral, now);
+        return;
+    }
+    record(Kind::kAccount, t.keys.account, Result::kNeutral, now);
+    record(Kind::kAddress, t.keys.address, Result::kNeutral, now);
+}
+
 std::int64_t LoginThrottle::account_delay_us(const std::string& account) {
     std::lock_guard lock(mu_);
     return wait_for(Kind::kAccount, account, clock_.now_us());

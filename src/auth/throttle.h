@@ -61,8 +61,11 @@ public:
         : clock_(clock), policy_(policy) {}
 
     Ticket admit(Keys keys);
-    // Every admitted ticket must be finished exactly once.
+    // Every admitted ticket must be finished (or released) exactly once.
     Outcome finish(const Ticket& ticket, bool success);
+    // Ends an attempt that proved nothing either way (a right passphrase still waiting for its
+    // second factor): counts neither as a failure nor as a success that would clear the keys.
+    void release(const Ticket& ticket);
     // The pause the account's unknown devices face now (0: none); for tests and metrics.
     std::int64_t account_delay_us(const std::string& account);
 

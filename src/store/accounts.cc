@@ -92,6 +92,13 @@ core::Result<crypto::SecretBytes> read_secret(Database& db, const char* sql, cor
     return crypto::SecretBytes::copy_of(s.column_blob(0));
 }
 
+// Whether the user exists; for telling kNotFound from a refused change. Caller holds mu_.
+core::Result<bool> user_exists(Database& db, core::UserId id) {
+    HEARTH_ASSIGN_OR_RETURN(auto s, db.prepare("SELECT 1 FROM users WHERE id = ?"));
+    s.bind(1, id.value());
+    return s.step();
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::path& path) {
@@ -120,6 +127,7 @@ core::Result<std::int64_t> AccountStore::count_owners() {
 core::Result<core::UserId> AccountStore::add_user(const User& user, const CameraRights& rights) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(auto id, insert_user(db_, user));
     HEARTH_TRY(insert_rights(db_, id, rights));
     HEARTH_TRY(tx.commit());
@@ -129,6 +137,7 @@ core::Result<core::UserId> AccountStore::add_user(const User& user, const Camera
 core::Result<core::UserId> AccountStore::add_first_user(const User& user) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);  // BEGIN IMMEDIATE: no second setup can slip in between
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("SELECT COUNT(*) FROM users"));
     HEARTH_TRY(s.step());
     if (s.column_int(0) != 0) {
@@ -171,23 +180,59 @@ core::Result<std::vector<User>> AccountStore::list_users() {
     return collect_rows(s, read_user);
 }
 
-core::Status AccountStore::set_role(core::UserId id, std::string_view role) {
+core::Status AccountStore::update_user(core::UserId id, std::optional<std::string> role,
+                                       std::optional<CameraRights> rights) {
     std::lock_guard lock(mu_);
-    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("UPDATE users SET role = ? WHERE id = ?"));
-    s.bind(1, role).bind(2, id.value());
-    HEARTH_TRY(s.run());
-    return check_changed(db_, "user");
+    Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
+    if (role) {
+        // One statement, so two owners demoting each other at once cannot both win.
+        HEARTH_ASSIGN_OR_RETURN(
+            auto s, db_.prepare("UPDATE users SET role = ?1 WHERE id = ?2 AND (?1 = 'owner' OR "
+                                "role <> 'owner' OR (SELECT COUNT(*) FROM users WHERE role = "
+                                "'owner') > 1)"));
+        s.bind(1, *role).bind(2, id.value());
+        HEARTH_TRY(s.run());
+        if (db_.changes() == 0) {
+            HEARTH_ASSIGN_OR_RETURN(const bool exists, user_exists(db_, id));
+            return exists ? make_error(ErrorCode::kFailedPrecondition,
+                                       "this is the only owner; make someone else owner first")
+                          : make_error(ErrorCode::kNotFound, "no such user");
+        }
+    }
+    if (rights) {
+        HEARTH_ASSIGN_OR_RETURN(const bool exists, user_exists(db_, id));
+        if (!exists) {
+            return make_error(ErrorCode::kNotFound, "no such user");
+        }
+        HEARTH_ASSIGN_OR_RETURN(auto del,
+                                db_.prepare("DELETE FROM camera_rights WHERE user_id = ?"));
+        del.bind(1, id.value());
+        HEARTH_TRY(del.run());
+        HEARTH_TRY(insert_rights(db_, id, *rights));
+    }
+    return tx.commit();
 }
 
-core::Status AccountStore::set_password_hash(core::UserId id, std::string_view hash,
-                                             core::WallMicros changed_us) {
+core::Result<int> AccountStore::set_password_hash(core::UserId id, std::string_view hash,
+                                                  core::WallMicros changed_us,
+                                                  core::SessionId keep_session) {
     std::lock_guard lock(mu_);
+    Database::Transaction tx(db_);  // the new hash and the end of old sessions go together
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(
         auto s,
         db_.prepare("UPDATE users SET password_hash = ?, password_changed_us = ? WHERE id = ?"));
     s.bind(1, hash).bind(2, changed_us).bind(3, id.value());
     HEARTH_TRY(s.run());
-    return check_changed(db_, "user");
+    HEARTH_TRY(check_changed(db_, "user"));
+    HEARTH_ASSIGN_OR_RETURN(auto del,
+                            db_.prepare("DELETE FROM sessions WHERE user_id = ? AND id != ?"));
+    del.bind(1, id.value()).bind(2, keep_session.value());
+    HEARTH_TRY(del.run());
+    const int ended = db_.changes();
+    HEARTH_TRY(tx.commit());
+    return ended;
 }
 
 core::Status AccountStore::rehash_password(core::UserId id, std::string_view hash) {
@@ -200,10 +245,18 @@ core::Status AccountStore::rehash_password(core::UserId id, std::string_view has
 
 core::Status AccountStore::remove_user(core::UserId id) {
     std::lock_guard lock(mu_);
-    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("DELETE FROM users WHERE id = ?"));
+    HEARTH_ASSIGN_OR_RETURN(
+        auto s, db_.prepare("DELETE FROM users WHERE id = ? AND (role <> 'owner' OR "
+                            "(SELECT COUNT(*) FROM users WHERE role = 'owner') > 1)"));
     s.bind(1, id.value());
     HEARTH_TRY(s.run());
-    return check_changed(db_, "user");
+    if (db_.changes() == 0) {
+        HEARTH_ASSIGN_OR_RETURN(const bool exists, user_exists(db_, id));
+        return exists ? make_error(ErrorCode::kFailedPrecondition,
+                                   "this is the only owner; make someone else owner first")
+                      : make_error(ErrorCode::kNotFound, "no such user");
+    }
+    return {};
 }
 
 core::Result<CameraRights> AccountStore::rights(core::UserId id) {
@@ -221,15 +274,6 @@ core::Result<CameraRights> AccountStore::rights(core::UserId id) {
     }
 }
 
-core::Status AccountStore::set_rights(core::UserId id, const CameraRights& rights) {
-    std::lock_guard lock(mu_);
-    Database::Transaction tx(db_);
-    HEARTH_ASSIGN_OR_RETURN(auto del, db_.prepare("DELETE FROM camera_rights WHERE user_id = ?"));
-    del.bind(1, id.value());
-    HEARTH_TRY(del.run());
-    HEARTH_TRY(insert_rights(db_, id, rights));
-    return tx.commit();
-}
 
 core::Status AccountStore::set_totp_pending(core::UserId id, std::span<const std::uint8_t> secret) {
     std::lock_guard lock(mu_);
@@ -249,6 +293,7 @@ core::Status AccountStore::enable_totp(core::UserId id, std::int64_t last_step,
                                        const std::vector<std::string>& code_hashes) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(
         auto s, db_.prepare("UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, "
                             "totp_last_step = ? WHERE id = ? AND totp_pending IS NOT NULL"));
@@ -270,6 +315,7 @@ core::Status AccountStore::enable_totp(core::UserId id, std::int64_t last_step,
 core::Status AccountStore::disable_totp(core::UserId id) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(
         auto s, db_.prepare("UPDATE users SET totp_secret = NULL, totp_pending = NULL, "
                             "totp_last_step = -1 WHERE id = ?"));
@@ -288,13 +334,14 @@ core::Result<crypto::SecretBytes> AccountStore::totp_secret(core::UserId id) {
                        "two-factor authentication is not enabled");
 }
 
-core::Status AccountStore::set_totp_last_step(core::UserId id, std::int64_t step) {
+core::Result<bool> AccountStore::advance_totp_step(core::UserId id, std::int64_t step) {
     std::lock_guard lock(mu_);
-    // Never moves backwards, so two logins racing cannot reopen a used code.
+    // Only forwards, and only once per step: of two logins racing with one code, one wins.
     HEARTH_ASSIGN_OR_RETURN(
-        auto s, db_.prepare("UPDATE users SET totp_last_step = MAX(totp_last_step, ?) WHERE id = ?"));
-    s.bind(1, step).bind(2, id.value());
-    return s.run();
+        auto s, db_.prepare("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?"));
+    s.bind(1, step).bind(2, id.value()).bind(3, step);
+    HEARTH_TRY(s.run());
+    return db_.changes() == 1;
 }
 
 core::Result<bool> AccountStore::use_recovery_code(core::UserId id, std::string_view code_hash,
@@ -390,6 +437,7 @@ core::Result<std::vector<SessionRecord>> AccountStore::remove_expired_sessions(
     core::WallMicros idle_before, core::WallMicros created_before) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(
         auto s, db_.prepare(std::string("SELECT ") + kSessionColumns +
                             " FROM sessions WHERE last_seen_us < ? OR created_us < ?"));

@@ -75,15 +75,21 @@ public:
     core::Result<User> find_user(std::string_view name);           // kNotFound; case-insensitive
     core::Result<std::vector<User>> list_users();
     core::Result<std::int64_t> count_owners();
-    core::Status set_role(core::UserId id, std::string_view role);  // kNotFound
-    core::Status set_password_hash(core::UserId id, std::string_view hash,
-                                   core::WallMicros changed_us);
+    // Role and/or rights in one transaction. kFailedPrecondition when it would leave the hub
+    // without an owner (checked in the same statement, so concurrent changes cannot race
+    // past it), kNotFound for no such user.
+    core::Status update_user(core::UserId id, std::optional<std::string> role,
+                             std::optional<CameraRights> rights);
+    // New passphrase hash and the end of every session of the user but `keep_session`, in
+    // one transaction. Returns how many sessions ended.
+    core::Result<int> set_password_hash(core::UserId id, std::string_view hash,
+                                        core::WallMicros changed_us, core::SessionId keep_session);
     // Same hash, new parameters (upgrade at login): the change time stays.
     core::Status rehash_password(core::UserId id, std::string_view hash);
-    core::Status remove_user(core::UserId id);  // sessions, rights and codes go with it
+    // Sessions, rights and codes go with it. kFailedPrecondition for the last owner.
+    core::Status remove_user(core::UserId id);
 
     core::Result<CameraRights> rights(core::UserId id);
-    core::Status set_rights(core::UserId id, const CameraRights& rights);  // replaces all
 
     // ---- second factor ----
     core::Status set_totp_pending(core::UserId id, std::span<const std::uint8_t> secret);
@@ -93,7 +99,8 @@ public:
                              const std::vector<std::string>& recovery_code_hashes);
     core::Status disable_totp(core::UserId id);  // also drops recovery codes
     core::Result<crypto::SecretBytes> totp_secret(core::UserId id);  // kNotFound if disabled
-    core::Status set_totp_last_step(core::UserId id, std::int64_t step);
+    // Records `step` as used; false when it (or a later one) was used already.
+    core::Result<bool> advance_totp_step(core::UserId id, std::int64_t step);
     // Marks an unused recovery code used; false when there is no such unused code.
     core::Result<bool> use_recovery_code(core::UserId id, std::string_view code_hash,
                                          core::WallMicros now_us);

@@ -207,6 +207,7 @@ core::Status Index::migrate() {
     }
     for (int v = version; v < latest; ++v) {
         Database::Transaction tx(db_);
+        HEARTH_TRY(tx.began());
         HEARTH_TRY(db_.exec(kMigrations[v]));
         HEARTH_TRY(db_.exec("PRAGMA user_version=" + std::to_string(v + 1)));
         HEARTH_TRY(tx.commit());
@@ -282,6 +283,7 @@ core::Result<Camera> Index::find_camera(std::string_view id_or_name) {
 core::Result<std::vector<std::string>> Index::remove_camera(core::CameraId id) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
     std::vector<std::string> paths;
     {
         HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("SELECT path FROM segments WHERE camera_id = ?"));
@@ -321,6 +323,7 @@ core::Result<core::SegmentId> Index::begin_segment(core::CameraId camera, const 
 core::Status Index::add_fragment(core::SegmentId segment, const Fragment& f) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(auto ins, db_.prepare("INSERT INTO fragments (segment_id, seq, "
                                                   "start_us, duration_us, offset, bytes, keyframe) "
                                                   "VALUES (?, ?, ?, ?, ?, ?, ?)"));
@@ -374,6 +377,7 @@ core::Result<std::vector<Segment>> Index::incomplete_segments() {
 core::Status Index::truncate_segment(core::SegmentId segment, std::int64_t valid_bytes) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
     HEARTH_ASSIGN_OR_RETURN(
         auto del, db_.prepare("DELETE FROM fragments WHERE segment_id = ? AND offset + bytes > ?"));
     del.bind(1, segment.value()).bind(2, valid_bytes);

@@ -161,6 +161,14 @@ Database::Transaction::~Transaction() {
     }
 }
 
+core::Status Database::Transaction::began() const {
+    if (!open_) {
+        return core::make_error(core::ErrorCode::kUnavailable,
+                                "the database is busy: the transaction could not begin");
+    }
+    return {};
+}
+
 core::Status Database::Transaction::commit() {
     if (!open_) {
         return core::make_error(core::ErrorCode::kUnavailable, "transaction did not begin");

@@ -78,6 +78,9 @@ public:
         Transaction(const Transaction&) = delete;
         Transaction& operator=(const Transaction&) = delete;
         ~Transaction();
+        // Whether BEGIN worked: check it before writing, or the writes would run in
+        // autocommit mode and survive a failed commit().
+        core::Status began() const;
         core::Status commit();
 
     private:

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "../support/account_world.h"
 #include "crypto/totp.h"
@@ -326,6 +328,100 @@ TEST_F(AccountsTest, AKnownDeviceLogsInDuringAnAttack) {
                           e.detail.find("198.51.100.66") != std::string::npos);
     }
     EXPECT_TRUE(burst);
+}
+
+TEST_F(AccountsTest, SecondFactorGuessesAreThrottledEvenWithTheRightPassphrase) {
+    make_owner();
+    auto a = login("olivia", kOwnerPass);
+    auto who = *accounts_->authenticate(a.token);
+    auto enrol = accounts_->begin_totp(who);
+    auto key = crypto::base32_decode(enrol->secret_base32);
+    ASSERT_TRUE(accounts_->confirm_totp(who, crypto::totp_code(*key, clock_.now_us() / 1'000'000),
+                                        origin_));
+    int evaluated_codes = 0;
+    for (int i = 0; i < 40; ++i) {
+        // Someone with the phished passphrase alternates code guesses with "no code" logins.
+        auto no_code = login("olivia", kOwnerPass, {}, {}, "198.51.100." + std::to_string(i));
+        auto guess = login("olivia", kOwnerPass, "000000", {}, "198.51.100." + std::to_string(i));
+        evaluated_codes += guess.status == Status::kSecondFactorWrong ? 1 : 0;
+        (void)no_code;
+        clock_.advance(1s);
+    }
+    EXPECT_LE(evaluated_codes, 8);
+}
+
+TEST_F(AccountsTest, OneCodeRacedInTwiceLogsInOnce) {
+    make_owner();
+    auto a = login("olivia", kOwnerPass);
+    auto who = *accounts_->authenticate(a.token);
+    auto enrol = accounts_->begin_totp(who);
+    auto key = crypto::base32_decode(enrol->secret_base32);
+    ASSERT_TRUE(accounts_->confirm_totp(who, crypto::totp_code(*key, clock_.now_us() / 1'000'000),
+                                        origin_));
+    clock_.advance(30s);
+    const auto code = crypto::totp_code(*key, clock_.now_us() / 1'000'000);
+    std::atomic<int> ok{0};
+    std::vector<std::thread> racers;
+    for (int i = 0; i < 4; ++i) {
+        racers.emplace_back([&, i] {
+            if (login("olivia", kOwnerPass, code, {}, "192.0.2." + std::to_string(20 + i)).status ==
+                Status::kOk) {
+                ++ok;
+            }
+        });
+    }
+    for (auto& t : racers) {
+        t.join();
+    }
+    EXPECT_EQ(ok.load(), 1);
+}
+
+TEST_F(AccountsTest, TwoOwnersDemotingEachOtherAtOnceLeaveAnOwner) {
+    const auto olivia = make_owner();
+    NewUser second;
+    second.name = "oscar";
+    second.role = Role::kOwner;
+    second.password = secret(kMemberPass);
+    auto oscar = accounts_->add_user("olivia", second, origin_);
+    ASSERT_TRUE(oscar);
+    std::thread a([&] { (void)accounts_->set_role("oscar", olivia.user, Role::kMember, origin_); });
+    std::thread b([&] { (void)accounts_->remove_user("olivia", *oscar, origin_); });
+    a.join();
+    b.join();
+    EXPECT_GE(*store_->count_owners(), 1);
+}
+
+TEST_F(AccountsTest, ARoleAndRightsChangeIsCheckedAsAWhole) {
+    make_owner();
+    NewUser mark;
+    mark.name = "mark";
+    mark.role = Role::kMember;
+    mark.password = secret(kMemberPass);
+    mark.rights = {{0, bit(Right::kLive) | bit(Right::kPtz)}};
+    auto id = accounts_->add_user("olivia", mark, origin_);
+    ASSERT_TRUE(id);
+    // To guest while keeping ptz: refused, and nothing changed.
+    EXPECT_FALSE(accounts_->update_user("olivia", *id, Role::kGuest, std::nullopt, origin_));
+    EXPECT_EQ(store_->get_user(*id)->role, "member");
+    // To guest with live only, in one change: fine.
+    ASSERT_TRUE(accounts_->update_user("olivia", *id, Role::kGuest,
+                                       store::CameraRights{{0, bit(Right::kLive)}}, origin_));
+    EXPECT_EQ(store_->get_user(*id)->role, "guest");
+    EXPECT_EQ(store_->rights(*id)->at(0), bit(Right::kLive));
+}
+
+TEST_F(AccountsTest, NamesThatAreNotAccountsStayOutOfTheAuditLog) {
+    make_owner();
+    (void)login("my secret passphrase pasted here", kOwnerPass);
+    store::AuditQuery q;
+    q.action = "login.failed";
+    auto entries = audit_->query(q);
+    ASSERT_TRUE(entries);
+    ASSERT_EQ(entries->size(), 1u);
+    EXPECT_EQ((*entries)[0].actor, "(unknown user)");
+    for (const auto& e : *entries) {
+        EXPECT_EQ(e.detail.find("pasted"), std::string::npos);
+    }
 }
 
 }  // namespace

@@ -104,7 +104,10 @@ void SecureRouter::add(Method method, std::string pattern, Rule rule, SecureHand
                             return Response::error(503, "accounts are unavailable", req);
                         }
                     }
-                    if (changes_state(req.method) && !same_origin(req)) {
+                    // A WebSocket handshake is a GET, but what follows can change state and
+                    // carries the cookie: cross-site WebSocket hijacking is refused here too.
+                    if ((changes_state(req.method) || req.websocket_upgrade) &&
+                        !same_origin(req)) {
                         return denied(403, "cross-site request refused", req);
                     }
                     if (rule.access != Access::kPublic) {

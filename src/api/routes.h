@@ -12,6 +12,7 @@
 #include "api/http.h"
 #include "auth/accounts.h"
 #include "core/clock.h"
+#include "media/live_feed.h"
 #include "store/audit.h"
 #include "store/index.h"
 
@@ -41,6 +42,8 @@ struct HubContext {
     std::function<std::vector<CameraStatus>()> camera_status;  // thread-safe
     auth::AccountService* accounts = nullptr;
     std::string tls_fingerprint;  // SHA-256 of the hub's certificate, shown at setup
+    // A new viewer of the camera's live feed; null when the camera is not running.
+    std::function<std::shared_ptr<media::LiveSubscription>(core::CameraId)> subscribe_live;
 };
 
 // Longest range one playback or download request may cover.
@@ -48,6 +51,8 @@ inline constexpr std::int64_t kMaxPlaybackRangeUs = 24LL * 3600 * 1'000'000;
 
 void add_routes(SecureRouter& router, const HubContext& hub);
 void add_account_routes(SecureRouter& router, const HubContext& hub);
+// GET /api/cameras/{id}/live: live view as fMP4 over a WebSocket (the MSE path).
+void add_live_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.
 void add_setup_page(SecureRouter& router, const HubContext& hub);
 

@@ -179,6 +179,11 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.audit = hub->audit_.get();
     Hub* raw = hub.get();
     ctx.camera_status = [raw] { return raw->camera_status(); };
+    ctx.subscribe_live = [raw](core::CameraId id) -> std::shared_ptr<media::LiveSubscription> {
+        std::lock_guard lock(raw->cameras_mu_);
+        const auto it = raw->cameras_.find(id);
+        return it == raw->cameras_.end() ? nullptr : it->second.live->subscribe();
+    };
     ctx.accounts = hub->accounts_.get();
     auto identity = tls_identity(config);
     if (!identity) {
@@ -190,6 +195,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     api::add_routes(*hub->secure_router_, ctx);
     api::add_account_routes(*hub->secure_router_, ctx);
     api::add_setup_page(*hub->secure_router_, ctx);
+    api::add_live_routes(*hub->secure_router_, ctx);
     api::ServerLimits limits;
     limits.requests_per_second_per_client = config.client_requests_per_second;
     limits.request_burst_per_client = 4.0 * config.client_requests_per_second;

@@ -223,6 +223,85 @@ def hub_ssl_context(data_dir, cert=None):
     return ctx
 
 
+class WebSocket:
+    """A minimal RFC 6455 client (the standard library has none): enough to receive what
+    the hub sends and to answer its pings."""
+
+    def __init__(self, client, path, origin=None, timeout=15):
+        import base64
+        import hashlib
+        import socket
+        host, port = client.url.split("//", 1)[1].rsplit(":", 1)
+        raw = socket.create_connection((host, int(port)), timeout=timeout)
+        self.sock = client.ssl_context.wrap_socket(raw, server_hostname=host)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket",
+                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+        if client.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in client.cookies.items()))
+        if origin:
+            lines.append(f"Origin: {origin}")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        status_line = head.split(b"\r\n", 1)[0].decode(errors="replace")
+        self.status = int(status_line.split()[1]) if len(status_line.split()) > 1 else 0
+        self.head = head.decode(errors="replace")
+        if self.status == 101:
+            accept = base64.b64encode(hashlib.sha1(
+                (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+            assert f"Sec-WebSocket-Accept: {accept}".lower() in self.head.lower(), self.head
+
+    def _read(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("connection closed")
+            data += chunk
+        return data
+
+    def _send_frame(self, opcode, payload=b""):
+        mask = os.urandom(4)
+        header = bytes([0x80 | opcode, 0x80 | len(payload)])  # control frames only: < 126
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def recv(self):
+        """(kind, payload): kind is "text", "binary" or "close"."""
+        message, kind = b"", None
+        while True:
+            b0, b1 = self._read(2)
+            opcode, length = b0 & 0x0F, b1 & 0x7F
+            if length == 126:
+                length = int.from_bytes(self._read(2), "big")
+            elif length == 127:
+                length = int.from_bytes(self._read(8), "big")
+            payload = self._read(length)
+            if opcode == 0x9:
+                self._send_frame(0xA, payload)
+                continue
+            if opcode == 0xA:
+                continue
+            if opcode == 0x8:
+                return "close", payload
+            if opcode in (0x1, 0x2):
+                kind = "text" if opcode == 0x1 else "binary"
+            message += payload
+            if b0 & 0x80:
+                return kind, message
+
+    def close(self):
+        try:
+            self._send_frame(0x8, (1000).to_bytes(2, "big"))
+        except OSError:
+            pass
+        self.sock.close()
+
+
 class Simcam(Process):
     def __init__(self, credentials_file=None, size=(640, 360), fps=15, kbps=800,
                  video_codec="h264", audio_codec="aac"):

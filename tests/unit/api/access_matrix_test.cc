@@ -56,6 +56,8 @@ const Expect kTable[] = {
     {"GET", "/api/cameras/{id}/stream", "/api/cameras/1/stream", false, false, true, true},
     {"GET", "/api/cameras/{id}/download", "/api/cameras/1/download", false, false, true, true},
     {"GET", "/api/cameras/{id}/download", "/api/cameras/2/download", false, false, false, true},
+    {"GET", "/api/cameras/{id}/live", "/api/cameras/1/live", false, true, true, true},
+    {"GET", "/api/cameras/{id}/live", "/api/cameras/2/live", false, false, false, true},
     {"GET", "/api/events", "/api/events", false, true, true, true},
     {"GET", "/api/setup", "/api/setup", true, true, true, true},
     {"GET", "/setup", "/setup", true, true, true, true},
@@ -116,6 +118,7 @@ protected:
         add_routes(*secure_, hub);
         add_account_routes(*secure_, hub);
         add_setup_page(*secure_, hub);
+        add_live_routes(*secure_, hub);
     }
 
     void TearDown() override { secure_.reset(); }

@@ -17,4 +17,5 @@ for tool in ffmpeg ffprobe python3; do
     fi
 done
 python3 "$here/sim_bench.py" --hearth "$hearth"
+python3 "$here/live_bench.py" --hearth "$hearth"
 exec python3 "$here/record_bench.py" --hearth "$hearth" "$@"

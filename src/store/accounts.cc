@@ -99,6 +99,14 @@ core::Result<bool> user_exists(Database& db, core::UserId id) {
     return s.step();
 }
 
+// Why a change that keeps an owner touched no row: the user is the last owner, or is gone.
+core::Status last_owner_or_missing(Database& db, core::UserId id) {
+    HEARTH_ASSIGN_OR_RETURN(const bool exists, user_exists(db, id));
+    return exists ? make_error(ErrorCode::kFailedPrecondition,
+                               "this is the only owner; make someone else owner first")
+                  : make_error(ErrorCode::kNotFound, "no such user");
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::path& path) {
@@ -194,10 +202,7 @@ core::Status AccountStore::update_user(core::UserId id, std::optional<std::strin
         s.bind(1, *role).bind(2, id.value());
         HEARTH_TRY(s.run());
         if (db_.changes() == 0) {
-            HEARTH_ASSIGN_OR_RETURN(const bool exists, user_exists(db_, id));
-            return exists ? make_error(ErrorCode::kFailedPrecondition,
-                                       "this is the only owner; make someone else owner first")
-                          : make_error(ErrorCode::kNotFound, "no such user");
+            return last_owner_or_missing(db_, id);
         }
     }
     if (rights) {
@@ -251,10 +256,7 @@ core::Status AccountStore::remove_user(core::UserId id) {
     s.bind(1, id.value());
     HEARTH_TRY(s.run());
     if (db_.changes() == 0) {
-        HEARTH_ASSIGN_OR_RETURN(const bool exists, user_exists(db_, id));
-        return exists ? make_error(ErrorCode::kFailedPrecondition,
-                                   "this is the only owner; make someone else owner first")
-                      : make_error(ErrorCode::kNotFound, "no such user");
+        return last_owner_or_missing(db_, id);
     }
     return {};
 }

@@ -44,6 +44,17 @@ protected:
         return *who;
     }
 
+    // Turns TOTP on for `name` (logged in with kOwnerPass); returns the shared secret.
+    crypto::SecretBytes enable_totp(const std::string& name) {
+        auto a = login(name, kOwnerPass);
+        auto who = *accounts_->authenticate(a.token);
+        auto enrol = accounts_->begin_totp(who);
+        auto key = crypto::base32_decode(enrol->secret_base32);
+        EXPECT_TRUE(accounts_->confirm_totp(
+            who, crypto::totp_code(*key, clock_.now_us() / 1'000'000), origin_));
+        return std::move(*key);
+    }
+
     LoginOutcome login(const std::string& name, const std::string& pass,
                        const std::string& code = {}, const std::string& device = {},
                        const std::string& address = "192.0.2.10") {
@@ -332,12 +343,7 @@ TEST_F(AccountsTest, AKnownDeviceLogsInDuringAnAttack) {
 
 TEST_F(AccountsTest, SecondFactorGuessesAreThrottledEvenWithTheRightPassphrase) {
     make_owner();
-    auto a = login("olivia", kOwnerPass);
-    auto who = *accounts_->authenticate(a.token);
-    auto enrol = accounts_->begin_totp(who);
-    auto key = crypto::base32_decode(enrol->secret_base32);
-    ASSERT_TRUE(accounts_->confirm_totp(who, crypto::totp_code(*key, clock_.now_us() / 1'000'000),
-                                        origin_));
+    auto key = enable_totp("olivia");
     int evaluated_codes = 0;
     for (int i = 0; i < 40; ++i) {
         // Someone with the phished passphrase alternates code guesses with "no code" logins.
@@ -352,14 +358,9 @@ TEST_F(AccountsTest, SecondFactorGuessesAreThrottledEvenWithTheRightPassphrase) 
 
 TEST_F(AccountsTest, OneCodeRacedInTwiceLogsInOnce) {
     make_owner();
-    auto a = login("olivia", kOwnerPass);
-    auto who = *accounts_->authenticate(a.token);
-    auto enrol = accounts_->begin_totp(who);
-    auto key = crypto::base32_decode(enrol->secret_base32);
-    ASSERT_TRUE(accounts_->confirm_totp(who, crypto::totp_code(*key, clock_.now_us() / 1'000'000),
-                                        origin_));
+    auto key = enable_totp("olivia");
     clock_.advance(30s);
-    const auto code = crypto::totp_code(*key, clock_.now_us() / 1'000'000);
+    const auto code = crypto::totp_code(key, clock_.now_us() / 1'000'000);
     std::atomic<int> ok{0};
     std::vector<std::thread> racers;
     for (int i = 0; i < 4; ++i) {

@@ -268,7 +268,8 @@ private:
     void accept(http::request<http::string_body> req) {
         beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts rule now
         websocket::stream_base::timeout timeouts{};
-        timeouts.handshake_timeout = state_->limits.read_timeout;
+        // Also bounds the closing handshake: a peer that never answers our close is dropped.
+        timeouts.handshake_timeout = std::chrono::seconds(5);
         timeouts.idle_timeout = std::chrono::seconds(5);
         timeouts.keep_alive_pings = true;
         ws_.set_option(timeouts);
@@ -359,7 +360,9 @@ private:
         closing_ = true;
         ws_.async_close(websocket::close_code::normal,
                         [self = this->shared_from_this()](beast::error_code) {
-                            // The pending read ends with `closed` and calls finish().
+                            // Done, or the peer never answered within the timeout: either
+                            // way the connection is over.
+                            self->finish();
                         });
     }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <memory>
 
 #include "api/routes.h"
@@ -21,17 +22,22 @@ class LiveMseHandler final : public WebSocketHandler,
                              public std::enable_shared_from_this<LiveMseHandler> {
 public:
     LiveMseHandler(HubContext hub, core::CameraId camera, std::string who, std::string source,
-                   std::shared_ptr<media::LiveSubscription> subscription)
+                   std::string user_agent, std::shared_ptr<media::LiveSubscription> subscription)
         : hub_(std::move(hub)),
           camera_(camera),
           who_(std::move(who)),
           source_(std::move(source)),
+          user_agent_(std::move(user_agent)),
           subscription_(std::move(subscription)) {}
 
     void on_open(std::shared_ptr<WebSocketPeer> peer) override {
         peer_ = peer;
         started_us_ = hub_.clock->now_us();
         audit("live.start", {});
+        if (hub_.presence != nullptr) {
+            presence_id_ = hub_.presence->add(
+                {0, who_, camera_, "live", started_us_, source_, user_agent_}, peer);
+        }
         // The feed calls this from the camera's thread: only hop to the connection's strand.
         subscription_->set_notify([weak = weak_from_this(), weak_peer = std::weak_ptr(peer)] {
             if (auto p = weak_peer.lock()) {
@@ -48,6 +54,9 @@ public:
     void on_writable() override { drain(); }
 
     void on_close() override {
+        if (hub_.presence != nullptr && presence_id_ != 0) {
+            hub_.presence->remove(presence_id_);
+        }
         subscription_->set_notify(nullptr);
         const auto seconds = (hub_.clock->now_us() - started_us_) / 1'000'000;
         audit("live.stop", std::to_string(seconds) + " s, " +
@@ -108,7 +117,9 @@ private:
     const core::CameraId camera_;
     const std::string who_;
     const std::string source_;
+    const std::string user_agent_;
     std::shared_ptr<media::LiveSubscription> subscription_;
+    std::uint64_t presence_id_ = 0;
     std::shared_ptr<WebSocketPeer> peer_;
     media::LiveFmp4Muxer muxer_;
     core::WallMicros started_us_ = 0;
@@ -129,9 +140,58 @@ void add_live_routes(SecureRouter& router, const HubContext& hub) {
                        return Response::error(404, "this camera is not running", req);
                    }
                    Response r;
-                   r.upgrade = std::make_shared<LiveMseHandler>(hub, camera, caller.name(),
-                                                                req.remote_address,
-                                                                std::move(subscription));
+                   r.upgrade = std::make_shared<LiveMseHandler>(
+                       hub, camera, caller.name(), req.remote_address,
+                       caller.origin.user_agent.substr(0, 160), std::move(subscription));
+                   return r;
+               });
+
+    // Who is watching: every viewing on the cameras the caller can see.
+    router.add(Method::kGet, "/api/presence", Rule{Access::kSession, {}, false},
+               [hub](const Request&, Caller& caller) {
+                   nlohmann::json out = nlohmann::json::array();
+                   for (const auto& e : hub.presence->list()) {
+                       if (!caller.who->sees(e.camera)) {
+                           continue;
+                       }
+                       out.push_back({{"id", e.id},
+                                      {"user", e.user},
+                                      {"camera", e.camera.value()},
+                                      {"kind", e.kind},
+                                      {"since", core::format_time(e.since_us)},
+                                      {"source", e.source},
+                                      {"device", e.user_agent}});
+                   }
+                   return Response::json(200, nlohmann::json{{"presence", out}}.dump());
+               });
+
+    // Ends someone's viewing of this camera (the `manage` right on it).
+    router.add(Method::kDelete, "/api/cameras/{id}/viewers/{pid}",
+               Rule{Access::kCamera, auth::Right::kManage, false},
+               [hub](const Request& req, Caller& caller) {
+                   const auto& t = req.params.at("pid");
+                   std::uint64_t pid = 0;
+                   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), pid);
+                   if (ec != std::errc() || end != t.data() + t.size() || pid == 0) {
+                       return Response::error(400, "viewer id must be a positive integer", req);
+                   }
+                   const auto camera = camera_param(req);
+                   if (!hub.presence->end(pid, camera)) {
+                       return Response::error(404, "nobody is watching with that id", req);
+                   }
+                   if (hub.audit != nullptr) {
+                       store::AuditEntry e;
+                       e.at_us = hub.clock->now_us();
+                       e.actor = caller.name();
+                       e.action = "live.ended";
+                       e.target = "camera " + std::to_string(camera.value()) + " viewer " +
+                                  std::to_string(pid);
+                       e.source = req.remote_address;
+                       (void)hub.audit->append(std::move(e));
+                   }
+                   Response r;
+                   r.status = 204;
+                   r.content_type.clear();
                    return r;
                });
 }

@@ -10,6 +10,7 @@
 
 #include "api/access.h"
 #include "api/http.h"
+#include "api/presence.h"
 #include "auth/accounts.h"
 #include "core/clock.h"
 #include "media/live_feed.h"
@@ -44,6 +45,7 @@ struct HubContext {
     std::string tls_fingerprint;  // SHA-256 of the hub's certificate, shown at setup
     // A new viewer of the camera's live feed; null when the camera is not running.
     std::function<std::shared_ptr<media::LiveSubscription>(core::CameraId)> subscribe_live;
+    Presence* presence = nullptr;  // who is watching now
 };
 
 // Longest range one playback or download request may cover.

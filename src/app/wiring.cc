@@ -185,6 +185,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
         return it == raw->cameras_.end() ? nullptr : it->second.live->subscribe();
     };
     ctx.accounts = hub->accounts_.get();
+    ctx.presence = &hub->presence_;
     auto identity = tls_identity(config);
     if (!identity) {
         hub->stop();

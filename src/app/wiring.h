@@ -104,6 +104,7 @@ private:
     boost::asio::io_context io_;
     std::unique_ptr<api::Router> router_;
     std::unique_ptr<api::SecureRouter> secure_router_;
+    api::Presence presence_;
     std::unique_ptr<api::HttpServer> server_;
     std::unique_ptr<api::Router> redirect_router_;
     std::unique_ptr<api::HttpServer> redirect_server_;

@@ -287,6 +287,11 @@ class WebSocket:
             if opcode == 0xA:
                 continue
             if opcode == 0x8:
+                try:
+                    self._send_frame(0x8, payload[:2])  # complete the closing handshake
+                    self.sock.close()
+                except OSError:
+                    pass
                 return "close", payload
             if opcode in (0x1, 0x2):
                 kind = "text" if opcode == 0x1 else "binary"

@@ -101,5 +101,59 @@ def test_live_needs_the_right_and_the_same_origin():
         assert hub.stop() == 0
 
 
+def test_presence_shows_who_watches_and_manage_can_end_it():
+    d = h.tempdir("presence")
+    data = os.path.join(d, "data")
+    hub = h.Hub(data, demo=True)
+    try:
+        guest_pass = h.new_passphrase()
+        h.hearth("user", "add", "gina", "--role", "guest", "--rights", "1=live", "--data-dir",
+                 data, "--passphrase-stdin", input=guest_pass + "\n")
+        gina = hub.client()
+        assert gina.login("gina", guest_pass)[0] == 200
+        h.wait_for("camera 1 online", lambda: hub.json("/api/cameras/1")[1]["state"] == "online", 30)
+
+        owner_view = h.WebSocket(hub, "/api/cameras/1/live", origin=hub.url)
+        assert owner_view.status == 101
+        started = time.monotonic()
+
+        def seen_by_gina():
+            status, body = gina.json("/api/presence")
+            return status == 200 and [p for p in body["presence"] if p["user"] == h.OWNER_NAME]
+        entries = h.wait_for("the owner in gina's presence list", seen_by_gina, 5, 0.1)
+        print(f"presence: the owner's viewing reached another member in "
+              f"{time.monotonic() - started:.2f} s")
+        assert entries[0]["camera"] == 1 and entries[0]["kind"] == "live"
+
+        gina_view = h.WebSocket(gina, "/api/cameras/1/live", origin=hub.url)
+        assert gina_view.status == 101
+        status, body = hub.json("/api/presence")
+        mine = [p for p in body["presence"] if p["user"] == "gina"]
+        assert len(mine) == 1, body
+        # A guest has no `manage` right: she cannot end the owner's viewing.
+        owner_entry = entries[0]["id"]
+        status, _, _ = gina.request("DELETE", f"/api/cameras/1/viewers/{owner_entry}")
+        assert status == 403
+        # The owner can end hers; her connection closes and the entry goes.
+        status, _, _ = hub.request("DELETE", f"/api/cameras/1/viewers/{mine[0]['id']}")
+        assert status == 204
+        deadline = time.monotonic() + 10
+        closed = False
+        while time.monotonic() < deadline and not closed:
+            kind, _ = gina_view.recv()
+            closed = kind == "close"
+        assert closed
+        h.wait_for("gina gone from presence",
+                   lambda: not [p for p in hub.json("/api/presence")[1]["presence"]
+                                if p["user"] == "gina"], 10)
+        owner_view.close()
+        h.wait_for("presence empty", lambda: hub.json("/api/presence")[1]["presence"] == [], 10)
+        status, audit = hub.json("/api/audit?action=live.ended")
+        assert len(audit["entries"]) == 1 and audit["entries"][0]["actor"] == h.OWNER_NAME
+    finally:
+        assert hub.stop() == 0
+
+
 if __name__ == "__main__":
-    h.run([test_live_fmp4_over_websocket, test_live_needs_the_right_and_the_same_origin])
+    h.run([test_live_fmp4_over_websocket, test_live_needs_the_right_and_the_same_origin,
+           test_presence_shows_who_watches_and_manage_can_end_it])

@@ -58,6 +58,9 @@ const Expect kTable[] = {
     {"GET", "/api/cameras/{id}/download", "/api/cameras/2/download", false, false, false, true},
     {"GET", "/api/cameras/{id}/live", "/api/cameras/1/live", false, true, true, true},
     {"GET", "/api/cameras/{id}/live", "/api/cameras/2/live", false, false, false, true},
+    {"GET", "/api/presence", "/api/presence", false, true, true, true},
+    {"DELETE", "/api/cameras/{id}/viewers/{pid}", "/api/cameras/1/viewers/999", false, false,
+     false, true},
     {"GET", "/api/events", "/api/events", false, true, true, true},
     {"GET", "/api/setup", "/api/setup", true, true, true, true},
     {"GET", "/setup", "/setup", true, true, true, true},
@@ -114,6 +117,7 @@ protected:
         hub.camera_status = [] { return std::vector<CameraStatus>(); };
         hub.accounts = accounts_.get();
         hub.tls_fingerprint = "AA:BB";
+        hub.presence = &presence_;
         secure_ = std::make_unique<SecureRouter>(router_, accounts_.get());
         add_routes(*secure_, hub);
         add_account_routes(*secure_, hub);
@@ -203,6 +207,7 @@ protected:
     std::unique_ptr<store::Index>& index_ = world_.index;
     std::unique_ptr<store::AuditLog>& audit_ = world_.audit;
     std::unique_ptr<auth::AccountService>& accounts_ = world_.accounts;
+    Presence presence_;
     Router router_;
     std::unique_ptr<SecureRouter> secure_;
 };

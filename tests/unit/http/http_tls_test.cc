@@ -274,7 +274,7 @@ TEST(HttpTlsTest, UnusableKeyIsRefusedAtStart) {
 TEST(HttpRedirectTest, HostFromHeaderAcceptsOnlyNamesAndLiterals) {
     EXPECT_EQ(host_from_header("hub.local"), "hub.local");
     EXPECT_EQ(host_from_header("Hub.Local:8080"), "hub.local");
-    EXPECT_EQ(host_from_header("192.168.1.20:80"), "192.168.1.20");
+    EXPECT_EQ(host_from_header("192.0.2.20:80"), "192.0.2.20");
     EXPECT_EQ(host_from_header("[::1]"), "[::1]");
     EXPECT_EQ(host_from_header("[FE80::1]:8080"), "[fe80::1]");
     // Found by the fuzzer: inet_pton stops at a NUL and the rest was copied into Location.

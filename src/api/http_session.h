@@ -114,6 +114,7 @@ struct ServerState {
     };
     static constexpr std::size_t kMaxRateBuckets = 10'000;
     std::unordered_map<std::string, Bucket> buckets;  // request rate per client IP
+    std::chrono::steady_clock::time_point last_sweep;
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
     std::unordered_map<std::string, std::size_t> per_client;
     std::size_t admitted = 0;
@@ -178,7 +179,10 @@ struct ServerState {
         }
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard lock(mutex);
-        if (buckets.size() > kMaxRateBuckets) {
+        // Sweeps at most once a second, so a flood from many addresses does not make every
+        // request walk the whole table.
+        if (buckets.size() > kMaxRateBuckets && now - last_sweep >= std::chrono::seconds(1)) {
+            last_sweep = now;
             // Full buckets carry no state worth keeping: forget them first.
             for (auto it = buckets.begin(); it != buckets.end();) {
                 const double seconds = std::chrono::duration<double>(now - it->second.at).count();
@@ -189,6 +193,9 @@ struct ServerState {
                     ++it;
                 }
             }
+        }
+        if (buckets.size() > 4 * kMaxRateBuckets) {
+            buckets.clear();  // memory stays bounded; the cost is forgetting who was limited
         }
         auto [it, fresh] = buckets.try_emplace(ip, Bucket{limits.request_burst_per_client, now});
         Bucket& b = it->second;
@@ -248,9 +255,11 @@ public:
 
     void request_close() override { close(); }
 
-    void send_text(std::string text) override { enqueue(std::move(text), false); }
+    void send_text(std::string text) override {
+        enqueue(std::vector<std::uint8_t>(text.begin(), text.end()), false);
+    }
     void send_binary(std::vector<std::uint8_t> bytes) override {
-        enqueue(std::string(bytes.begin(), bytes.end()), true);
+        enqueue(std::move(bytes), true);  // moved, never copied: fragments are the hot path
     }
     void post(std::function<void()> work) override {
         net::post(ws_.get_executor(), [self = this->shared_from_this(), work = std::move(work)] {
@@ -310,7 +319,7 @@ private:
         });
     }
 
-    void enqueue(std::string payload, bool binary) {
+    void enqueue(std::vector<std::uint8_t> payload, bool binary) {
         queued_ += payload.size();
         net::post(ws_.get_executor(), [self = this->shared_from_this(),
                                        payload = std::move(payload), binary]() mutable {
@@ -386,7 +395,7 @@ private:
     const ServerState::Ticket ticket_;
     std::shared_ptr<WebSocketHandler> handler_;
     beast::flat_buffer buffer_;
-    std::deque<std::pair<std::string, bool>> out_;  // payload, binary
+    std::deque<std::pair<std::vector<std::uint8_t>, bool>> out_;  // payload, binary
     std::atomic<std::size_t> queued_{0};
     bool writing_ = false;
     bool closing_ = false;

@@ -154,13 +154,16 @@ void add_live_routes(SecureRouter& router, const HubContext& hub) {
                        if (!caller.who->sees(e.camera)) {
                            continue;
                        }
-                       out.push_back({{"id", e.id},
-                                      {"user", e.user},
-                                      {"camera", e.camera.value()},
-                                      {"kind", e.kind},
-                                      {"since", core::format_time(e.since_us)},
-                                      {"source", e.source},
-                                      {"device", e.user_agent}});
+                       nlohmann::json j = {{"id", e.id},
+                                           {"user", e.user},
+                                           {"camera", e.camera.value()},
+                                           {"kind", e.kind},
+                                           {"since", core::format_time(e.since_us)},
+                                           {"device", e.user_agent}};
+                       if (caller.who->is_owner()) {
+                           j["source"] = e.source;  // addresses are the owner's business
+                       }
+                       out.push_back(std::move(j));
                    }
                    return Response::json(200, nlohmann::json{{"presence", out}}.dump());
                });

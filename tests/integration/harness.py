@@ -212,6 +212,20 @@ class Hub(Process, Client):
     def owner_passphrase(self):
         return _OWNERS[os.path.realpath(self.data_dir)]
 
+    def add_user(self, name, role, *rights):
+        """Creates an account with the CLI (`rights` like "1=live") and logs it in on a new
+        client; returns (client, passphrase)."""
+        passphrase = new_passphrase()
+        argv = ["user", "add", name, "--role", role, "--data-dir", self.data_dir,
+                "--passphrase-stdin"]
+        for r in rights:
+            argv += ["--rights", r]
+        hearth(*argv, input=passphrase + "\n")
+        c = self.client()
+        status, body = c.login(name, passphrase)
+        assert status == 200, (status, body)
+        return c, passphrase
+
 
 def hub_ssl_context(data_dir, cert=None):
     """Verifies the hub against exactly its own certificate (the one it made in

@@ -77,11 +77,7 @@ def test_live_needs_the_right_and_the_same_origin():
     data = os.path.join(d, "data")
     hub = h.Hub(data, demo=True)
     try:
-        guest_pass = h.new_passphrase()
-        h.hearth("user", "add", "gina", "--role", "guest", "--rights", "2=live", "--data-dir",
-                 data, "--passphrase-stdin", input=guest_pass + "\n")
-        gina = hub.client()
-        assert gina.login("gina", guest_pass)[0] == 200
+        gina, _ = hub.add_user("gina", "guest", "2=live")
         refused = h.WebSocket(gina, "/api/cameras/1/live", origin=hub.url)
         assert refused.status == 403, refused.head
         refused.sock.close()
@@ -106,11 +102,7 @@ def test_presence_shows_who_watches_and_manage_can_end_it():
     data = os.path.join(d, "data")
     hub = h.Hub(data, demo=True)
     try:
-        guest_pass = h.new_passphrase()
-        h.hearth("user", "add", "gina", "--role", "guest", "--rights", "1=live", "--data-dir",
-                 data, "--passphrase-stdin", input=guest_pass + "\n")
-        gina = hub.client()
-        assert gina.login("gina", guest_pass)[0] == 200
+        gina, _ = hub.add_user("gina", "guest", "1=live")
         h.wait_for("camera 1 online", lambda: hub.json("/api/cameras/1")[1]["state"] == "online", 30)
 
         owner_view = h.WebSocket(hub, "/api/cameras/1/live", origin=hub.url)
@@ -124,12 +116,13 @@ def test_presence_shows_who_watches_and_manage_can_end_it():
         print(f"presence: the owner's viewing reached another member in "
               f"{time.monotonic() - started:.2f} s")
         assert entries[0]["camera"] == 1 and entries[0]["kind"] == "live"
+        assert "source" not in entries[0]  # a guest does not learn where the owner is
 
         gina_view = h.WebSocket(gina, "/api/cameras/1/live", origin=hub.url)
         assert gina_view.status == 101
         status, body = hub.json("/api/presence")
         mine = [p for p in body["presence"] if p["user"] == "gina"]
-        assert len(mine) == 1, body
+        assert len(mine) == 1 and mine[0]["source"] == "127.0.0.1", body
         # A guest has no `manage` right: she cannot end the owner's viewing.
         owner_entry = entries[0]["id"]
         status, _, _ = gina.request("DELETE", f"/api/cameras/1/viewers/{owner_entry}")

@@ -98,19 +98,7 @@ private:
     }
 
     void audit(const char* action, std::string detail) {
-        if (hub_.audit == nullptr) {
-            return;
-        }
-        store::AuditEntry e;
-        e.at_us = hub_.clock->now_us();
-        e.actor = who_;
-        e.action = action;
-        e.target = "camera " + std::to_string(camera_.value());
-        e.source = source_;
-        e.detail = std::move(detail);
-        if (auto r = hub_.audit->append(std::move(e)); !r) {
-            spdlog::error("audit log append failed: {}", r.error().message);
-        }
+        audit_camera(hub_, who_, action, camera_, source_, std::move(detail));
     }
 
     const HubContext hub_;

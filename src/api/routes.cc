@@ -25,6 +25,14 @@ json camera_json(const store::Camera& c, const CameraStatus* status) {
         j["url"] = c.url;  // stored without credentials
         j["has_credentials"] = !c.username.empty();
     }
+    if (status != nullptr && status->speaker) {
+        const auto& sp = *status->speaker;
+        j["speaker"] = {{"talker", sp.talker},
+                        {"level_dbfs", sp.level_dbfs},
+                        {"above_threshold", sp.above_threshold},
+                        {"threshold_dbfs", media::Speaker::kThresholdDbfs},
+                        {"sessions", sp.sessions}};
+    }
     return j;
 }
 
@@ -169,6 +177,31 @@ std::string prometheus_label(std::string_view v) {
 }
 
 }  // namespace
+
+void audit_camera(const HubContext& hub, std::string_view actor, std::string_view action,
+                  core::CameraId camera, std::string_view source, std::string detail) {
+    if (hub.audit == nullptr) {
+        return;
+    }
+    store::AuditEntry e;
+    e.at_us = hub.clock->now_us();
+    e.actor = actor;
+    e.action = action;
+    e.target = "camera " + std::to_string(camera.value());
+    e.source = source;
+    e.detail = std::move(detail);
+    if (auto r = hub.audit->append(std::move(e)); !r) {
+        spdlog::error("audit log append failed: {}", r.error().message);
+    }
+}
+
+void add_hub_routes(SecureRouter& router, const HubContext& hub) {
+    add_routes(router, hub);
+    add_account_routes(router, hub);
+    add_setup_page(router, hub);
+    add_live_routes(router, hub);
+    add_webrtc_routes(router, hub);
+}
 
 void add_routes(SecureRouter& router, const HubContext& hub) {
     const Rule kPublic{Access::kPublic, {}, false};
@@ -360,6 +393,11 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
         each("hearth_live_cache_bytes", "gauge",
              "Bytes of the GOP kept so a new viewer starts at once.",
              [&](const CameraStatus& s) { return num(s.live_cache_bytes); });
+        each("hearth_speaker_level_dbfs", "gauge",
+             "Level of the household's voice at the camera's speaker (-100: silence).",
+             [&](const CameraStatus& s) {
+                 return s.speaker ? std::to_string(s.speaker->level_dbfs) : std::string("NaN");
+             });
         each("hearth_recording_lag_seconds", "gauge",
              "Seconds between now and the end of the last indexed fragment.",
              [&](const CameraStatus& s) {

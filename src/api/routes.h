@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "auth/accounts.h"
 #include "core/clock.h"
 #include "media/live_feed.h"
+#include "media/speaker.h"
 #include "store/audit.h"
 #include "store/index.h"
 
@@ -33,6 +35,7 @@ struct CameraStatus {
     core::WallMicros last_written_us = 0;
     std::uint64_t live_viewers = 0;
     std::uint64_t live_cache_bytes = 0;  // the GOP kept for new viewers
+    std::optional<media::SpeakerStatus> speaker;  // cameras with a loudspeaker for talk
 };
 
 struct HubContext {
@@ -46,15 +49,29 @@ struct HubContext {
     // A new viewer of the camera's live feed; null when the camera is not running.
     std::function<std::shared_ptr<media::LiveSubscription>(core::CameraId)> subscribe_live;
     Presence* presence = nullptr;  // who is watching now
+    // The camera's loudspeaker for talk; null when it has none the hub can drive.
+    std::function<std::shared_ptr<media::Speaker>(core::CameraId)> speaker;
+    // Which of the hub's addresses a browser is told to reach for WebRTC (config
+    // `ice_networks`); null allows every address.
+    std::function<bool(std::string_view address)> ice_address_allowed;
 };
+
+// Appends "<action> camera <id>" by `actor` to the audit log (failures are logged).
+void audit_camera(const HubContext& hub, std::string_view actor, std::string_view action,
+                  core::CameraId camera, std::string_view source, std::string detail);
 
 // Longest range one playback or download request may cover.
 inline constexpr std::int64_t kMaxPlaybackRangeUs = 24LL * 3600 * 1'000'000;
+
+// Every route of the hub: what the server, the access matrix test and the fuzzers register.
+void add_hub_routes(SecureRouter& router, const HubContext& hub);
 
 void add_routes(SecureRouter& router, const HubContext& hub);
 void add_account_routes(SecureRouter& router, const HubContext& hub);
 // GET /api/cameras/{id}/live: live view as fMP4 over a WebSocket (the MSE path).
 void add_live_routes(SecureRouter& router, const HubContext& hub);
+// GET /api/cameras/{id}/webrtc: live view and talk over WebRTC, signalled on a WebSocket.
+void add_webrtc_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.
 void add_setup_page(SecureRouter& router, const HubContext& hub);
 

@@ -320,6 +320,8 @@ int main(int argc, char** argv) {
                 store::Camera c;
                 c.name = name;
                 c.kind = store::CameraKind::kSim;
+                // Opus, as browsers take it over WebRTC without a transcode.
+                c.options = R"({"audio_codec":"opus"})";
                 if (auto r = (*index)->add_camera(c); !r) {
                     return fail(r.error());
                 }

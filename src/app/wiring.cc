@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <charconv>
@@ -184,6 +185,15 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
         const auto it = raw->cameras_.find(id);
         return it == raw->cameras_.end() ? nullptr : it->second.live->subscribe();
     };
+    ctx.speaker = [raw](core::CameraId id) -> std::shared_ptr<media::Speaker> {
+        std::lock_guard lock(raw->cameras_mu_);
+        const auto it = raw->cameras_.find(id);
+        return it == raw->cameras_.end() ? nullptr : it->second.speaker;
+    };
+    ctx.ice_address_allowed = [networks = config.ice_networks](std::string_view address) {
+        return std::any_of(networks.begin(), networks.end(),
+                           [&](const core::IpNetwork& n) { return n.contains(address); });
+    };
     ctx.accounts = hub->accounts_.get();
     ctx.presence = &hub->presence_;
     auto identity = tls_identity(config);
@@ -193,10 +203,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     }
     hub->tls_fingerprint_ = identity->fingerprint_sha256;
     ctx.tls_fingerprint = hub->tls_fingerprint_;
-    api::add_routes(*hub->secure_router_, ctx);
-    api::add_account_routes(*hub->secure_router_, ctx);
-    api::add_setup_page(*hub->secure_router_, ctx);
-    api::add_live_routes(*hub->secure_router_, ctx);
+    api::add_hub_routes(*hub->secure_router_, ctx);
     api::ServerLimits limits;
     limits.requests_per_second_per_client = config.client_requests_per_second;
     limits.request_burst_per_client = 4.0 * config.client_requests_per_second;
@@ -294,6 +301,12 @@ void Hub::reconcile_cameras() {
         cam.live = std::make_unique<media::LiveFeed>();
         cam.tee = std::make_unique<media::SinkTee>(
             std::vector<media::SourceSink*>{cam.recorder.get(), cam.live.get()});
+        if (stored_camera.kind == store::CameraKind::kSim) {
+            // The simulated camera's loudspeaker: what it hears goes to a WAV file.
+            cam.speaker = std::make_shared<media::WavSpeaker>(
+                &clock_, config_.data_dir / "sim" /
+                             ("camera-" + std::to_string(id.value()) + "-speaker.wav"));
+        }
         cam.source->start(cam.tee.get());
         spdlog::info("camera={} name={} started: {}", id.value(), stored_camera.name,
                      cam.source->describe());
@@ -369,6 +382,9 @@ std::vector<api::CameraStatus> Hub::camera_status() {
         const auto live = cam.live->stats();
         s.live_viewers = live.viewers;
         s.live_cache_bytes = live.gop_bytes;
+        if (cam.speaker) {
+            s.speaker = cam.speaker->status();
+        }
         out.push_back(s);
     }
     return out;

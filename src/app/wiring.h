@@ -79,6 +79,7 @@ private:
         // The live branch: one per camera, whatever the number of viewers (GOP cache).
         std::unique_ptr<media::LiveFeed> live;
         std::unique_ptr<media::SinkTee> tee;  // source -> recorder + live
+        std::shared_ptr<media::Speaker> speaker;  // talk output; null: the camera has none
         std::unique_ptr<media::Source> source;
     };
 

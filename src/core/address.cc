@@ -1,5 +1,7 @@
 #include "core/address.h"
 
+#include <arpa/inet.h>
+
 #include <cctype>
 #include <charconv>
 
@@ -91,6 +93,81 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
                           "listen port must be a number from 0 to 65535 (0 picks a free port)");
     }
     out.port = static_cast<std::uint16_t>(port);
+    return out;
+}
+
+namespace {
+
+// Parses a bare address into 4 or 16 bytes; false when it is neither.
+bool parse_ip(std::string_view text, bool& v6, std::array<std::uint8_t, 16>& bytes) {
+    if (text.empty() || text.size() > 45) {
+        return false;
+    }
+    const std::string s(text);
+    bytes.fill(0);
+    if (::inet_pton(AF_INET, s.c_str(), bytes.data()) == 1) {
+        v6 = false;
+        return true;
+    }
+    if (::inet_pton(AF_INET6, s.c_str(), bytes.data()) == 1) {
+        v6 = true;
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+bool IpNetwork::contains(std::string_view address) const {
+    bool addr_v6 = false;
+    std::array<std::uint8_t, 16> a{};
+    if (!parse_ip(address, addr_v6, a) || addr_v6 != v6) {
+        return false;
+    }
+    for (int bit = 0; bit < prefix; ++bit) {
+        const int mask = 0x80 >> (bit % 8);
+        if ((a[bit / 8] & mask) != (bytes[bit / 8] & mask)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string IpNetwork::to_string() const {
+    char text[INET6_ADDRSTRLEN] = {};
+    ::inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), text, sizeof text);
+    return std::string(text) + "/" + std::to_string(prefix);
+}
+
+Result<IpNetwork> parse_ip_network(std::string_view text) {
+    const auto slash = text.find('/');
+    IpNetwork n;
+    if (!parse_ip(text.substr(0, slash), n.v6, n.bytes)) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "\"" + std::string(text.substr(0, 64)) + "\" is not an IP network "
+                          "like \"192.168.0.0/16\" or \"fc00::/7\"");
+    }
+    const int max = n.v6 ? 128 : 32;
+    n.prefix = max;
+    if (slash != std::string_view::npos) {
+        const auto p = text.substr(slash + 1);
+        const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n.prefix);
+        if (p.empty() || ec != std::errc() || end != p.data() + p.size() || n.prefix < 0 ||
+            n.prefix > max) {
+            return make_error(ErrorCode::kInvalidArgument,
+                              "prefix length in \"" + std::string(text.substr(0, 64)) +
+                                  "\" must be 0 to " + std::to_string(max));
+        }
+    }
+    return n;
+}
+
+std::vector<IpNetwork> home_networks() {
+    std::vector<IpNetwork> out;
+    for (const char* n : {"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
+                          "192.168.0.0/16", "fc00::/7"}) {
+        out.push_back(*parse_ip_network(n));
+    }
     return out;
 }
 

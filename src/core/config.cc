@@ -114,6 +114,32 @@ const Setting kSettings[] = {
          c.redirect_listen = *a;
          return {};
      }},
+    {"ice_networks", "array of strings",
+     "[\"127.0.0.0/8\", \"::1/128\", \"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\", "
+     "\"fc00::/7\"]",
+     "Networks (CIDR) whose hub addresses a browser is told to reach for WebRTC live view; "
+     "browser candidates outside them are ignored. Other addresses of the hub are never "
+     "revealed; where WebRTC cannot connect, the app falls back to live view over HTTPS.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto* array = n.as_array();
+         if (array == nullptr || array->empty() || array->size() > 32) {
+             return expected("an array of 1 to 32 CIDR strings like \"192.168.0.0/16\"");
+         }
+         std::vector<IpNetwork> networks;
+         for (const auto& item : *array) {
+             const auto s = item.value<std::string>();
+             if (!s) {
+                 return expected("CIDR strings like \"192.168.0.0/16\"");
+             }
+             auto net = parse_ip_network(*s);
+             if (!net) {
+                 return net.error();
+             }
+             networks.push_back(*net);
+         }
+         c.ice_networks = std::move(networks);
+         return {};
+     }},
 };
 
 std::string where(std::string_view origin, const toml::source_region& src) {

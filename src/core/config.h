@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/address.h"
 #include "core/result.h"
@@ -30,6 +31,8 @@ struct Config {
     std::filesystem::path tls_key;
     // A plain-HTTP listener that only redirects to HTTPS; off when unset.
     std::optional<ListenAddress> redirect_listen;
+    // The hub addresses a browser is told to reach for WebRTC live view.
+    std::vector<IpNetwork> ice_networks = home_networks();
 };
 
 // Files larger than this are refused before parsing: a config is a few lines.

@@ -205,6 +205,37 @@ void SimScene::render_video(std::int64_t scene_ms, std::int64_t wall_ms,
                   to_view_len(68), 40, 120, 120);
     }
     draw_clock(f, wall_ms);
+    draw_timecode(f, wall_ms);
+}
+
+SimTimecodeLayout sim_timecode_layout(int width, int height) {
+    SimTimecodeLayout l;
+    const int clock_scale = std::max(2, height / 180);
+    l.x = 16;
+    l.y = 16 + 7 * clock_scale + 16;  // below the printed clock's box
+    // Blocks of at least 8 px survive H.264 at low bit rates; the row must fit the width.
+    l.block = std::max(8, height / 45);
+    const int bits = SimTimecodeLayout::kPreambleBits + SimTimecodeLayout::kClockBits;
+    l.block = std::min(l.block, std::max(2, (width - 2 * l.x) / bits));
+    return l;
+}
+
+void SimScene::draw_timecode(std::span<std::uint8_t> f, std::int64_t wall_ms) {
+    const auto l = sim_timecode_layout(opt_.width, opt_.height);
+    constexpr int kBits = SimTimecodeLayout::kPreambleBits + SimTimecodeLayout::kClockBits;
+    if (l.y + l.block > opt_.height) {
+        return;
+    }
+    for (int i = 0; i < kBits; ++i) {
+        bool one = false;
+        if (i < SimTimecodeLayout::kPreambleBits) {
+            one = i % 2 == 0;
+        } else {
+            const int bit = SimTimecodeLayout::kClockBits - 1 - (i - SimTimecodeLayout::kPreambleBits);
+            one = ((static_cast<std::uint64_t>(wall_ms) >> bit) & 1u) != 0;
+        }
+        draw_rect(f, l.x + i * l.block, l.y, l.block, l.block, one ? 235 : 16, 128, 128);
+    }
 }
 
 void SimScene::render_audio(std::int64_t first_sample, std::span<std::int16_t> out) const {

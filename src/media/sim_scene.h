@@ -23,6 +23,18 @@ struct SimSceneOptions {
     std::uint32_t seed = 1;  // different cameras draw different scenes
 };
 
+// The machine-readable clock under the printed one, for glass-to-glass latency: a row of
+// square blocks, `block` pixels each, from (x, y): the preamble 1,0,1,0 then the 40 low bits
+// of the wall clock in ms, most significant first; white (Y 235) is 1, black (Y 16) is 0.
+struct SimTimecodeLayout {
+    int x = 0;
+    int y = 0;
+    int block = 0;
+    static constexpr int kPreambleBits = 4;
+    static constexpr int kClockBits = 40;
+};
+SimTimecodeLayout sim_timecode_layout(int width, int height);
+
 // The view window over the panorama, in panorama pixels (PTZ moves it later).
 struct SimView {
     int x = 0;
@@ -59,6 +71,7 @@ private:
     void draw_rect(std::span<std::uint8_t> f, int x, int y, int w, int h, std::uint8_t Y,
                    std::uint8_t U, std::uint8_t V);
     void draw_clock(std::span<std::uint8_t> f, std::int64_t wall_ms);
+    void draw_timecode(std::span<std::uint8_t> f, std::int64_t wall_ms);
 
     SimSceneOptions opt_;
     int pano_w_;

@@ -281,8 +281,24 @@ class WebSocket:
 
     def _send_frame(self, opcode, payload=b""):
         mask = os.urandom(4)
-        header = bytes([0x80 | opcode, 0x80 | len(payload)])  # control frames only: < 126
+        n = len(payload)
+        if n < 126:
+            header = bytes([0x80 | opcode, 0x80 | n])
+        elif n < 65536:
+            header = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
+        else:
+            header = bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big")
         self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def send_text(self, text):
+        self._send_frame(0x1, text.encode())
+
+    def recv_json(self):
+        """The next text message as JSON; raises if the socket closes first."""
+        kind, payload = self.recv()
+        if kind != "text":
+            raise AssertionError(f"expected a text message, got {kind}: {payload[:80]!r}")
+        return json.loads(payload)
 
     def recv(self):
         """(kind, payload): kind is "text", "binary" or "close"."""

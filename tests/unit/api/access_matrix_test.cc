@@ -58,6 +58,8 @@ const Expect kTable[] = {
     {"GET", "/api/cameras/{id}/download", "/api/cameras/2/download", false, false, false, true},
     {"GET", "/api/cameras/{id}/live", "/api/cameras/1/live", false, true, true, true},
     {"GET", "/api/cameras/{id}/live", "/api/cameras/2/live", false, false, false, true},
+    {"GET", "/api/cameras/{id}/webrtc", "/api/cameras/1/webrtc", false, true, true, true},
+    {"GET", "/api/cameras/{id}/webrtc", "/api/cameras/2/webrtc", false, false, false, true},
     {"GET", "/api/presence", "/api/presence", false, true, true, true},
     {"DELETE", "/api/cameras/{id}/viewers/{pid}", "/api/cameras/1/viewers/999", false, false,
      false, true},
@@ -119,10 +121,7 @@ protected:
         hub.tls_fingerprint = "AA:BB";
         hub.presence = &presence_;
         secure_ = std::make_unique<SecureRouter>(router_, accounts_.get());
-        add_routes(*secure_, hub);
-        add_account_routes(*secure_, hub);
-        add_setup_page(*secure_, hub);
-        add_live_routes(*secure_, hub);
+        add_hub_routes(*secure_, hub);
     }
 
     void TearDown() override { secure_.reset(); }

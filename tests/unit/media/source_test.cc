@@ -91,5 +91,30 @@ TEST(SimSceneTest, ScriptAndRendering) {
     EXPECT_GT(peak(loud), 5 * peak(quiet));
 }
 
+// The block clock the browser test reads back for glass-to-glass latency.
+TEST(SimSceneTest, TimecodeReadsBackTheWallClock) {
+    for (const auto& [w, h] : {std::pair{1280, 720}, std::pair{640, 360}, std::pair{320, 180}}) {
+        SimSceneOptions o;
+        o.width = w;
+        o.height = h;
+        SimScene scene(o);
+        std::vector<std::uint8_t> f(scene.frame_bytes());
+        const std::int64_t wall_ms = 1'790'000'123'456;
+        scene.render_video(5000, wall_ms, f);
+        const auto l = sim_timecode_layout(w, h);
+        auto bit = [&](int i) {
+            const int cx = l.x + i * l.block + l.block / 2, cy = l.y + l.block / 2;
+            return f[static_cast<std::size_t>(cy) * w + cx] > 128;
+        };
+        EXPECT_TRUE(bit(0) && !bit(1) && bit(2) && !bit(3)) << w;
+        std::uint64_t read = 0;
+        for (int i = 0; i < SimTimecodeLayout::kClockBits; ++i) {
+            read = (read << 1) | (bit(SimTimecodeLayout::kPreambleBits + i) ? 1 : 0);
+        }
+        EXPECT_EQ(read, static_cast<std::uint64_t>(wall_ms) & ((1ull << 40) - 1)) << w;
+        EXPECT_LE(l.x + 44 * l.block, w);
+    }
+}
+
 }  // namespace
 }  // namespace hearth::media

@@ -1,0 +1,82 @@
+// A camera's loudspeaker for talk: the household's voice, one talker at a time.
+//
+// The simulated camera's speaker writes what it hears to a WAV file (replaced at each
+// talk session) and reports its level, so tests and the app can tell that sound arrived.
+// The level is the loudest 100 ms heard in about the last second, in dBFS (-100: silence).
+//
+// Thread-safety: every method is safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/clock.h"
+
+namespace hearth::media {
+
+struct SpeakerStatus {
+    std::string talker;           // empty when nobody talks
+    double level_dbfs = -100.0;   // -100: silence
+    bool above_threshold = false;
+    std::uint64_t sessions = 0;   // talk sessions since start
+    std::uint64_t samples = 0;    // samples heard in the current or last session
+};
+
+class Speaker {
+public:
+    // What counts as "someone is talking" for the level report.
+    static constexpr double kThresholdDbfs = -45.0;
+
+    explicit Speaker(const core::Clock* clock) : clock_(clock) {}
+    virtual ~Speaker() = default;
+
+    // Takes the speaker for talk session `id` of `who`. Returns the current talker's name
+    // when someone else holds it (nothing changes), nullopt when taken.
+    std::optional<std::string> begin(std::uint64_t id, const std::string& who);
+    // 48 kHz mono PCM from session `id`; ignored unless it holds the speaker.
+    void write(std::uint64_t id, std::span<const std::int16_t> pcm);
+    void end(std::uint64_t id);
+    SpeakerStatus status() const;
+
+protected:
+    // Called with mu_ held.
+    virtual void open() {}
+    virtual void play(std::span<const std::int16_t> /*pcm*/) {}
+    virtual void close() {}
+
+private:
+    const core::Clock* clock_;
+    mutable std::mutex mu_;
+    std::uint64_t holder_ = 0;           // GUARDED_BY(mu_)
+    std::string talker_;                 // GUARDED_BY(mu_)
+    std::uint64_t sessions_ = 0;         // GUARDED_BY(mu_)
+    std::uint64_t samples_ = 0;          // GUARDED_BY(mu_)
+    double sum_squares_ = 0;             // GUARDED_BY(mu_) current 100 ms window
+    std::size_t window_samples_ = 0;     // GUARDED_BY(mu_)
+    double level_dbfs_ = -100.0;         // GUARDED_BY(mu_) the last full window
+    core::WallMicros level_at_us_ = 0;   // GUARDED_BY(mu_)
+};
+
+// The simulated camera's speaker: a 48 kHz mono 16-bit WAV file at `path`.
+class WavSpeaker final : public Speaker {
+public:
+    WavSpeaker(const core::Clock* clock, std::filesystem::path path)
+        : Speaker(clock), path_(std::move(path)) {}
+    ~WavSpeaker() override;
+
+private:
+    void open() override;
+    void play(std::span<const std::int16_t> pcm) override;
+    void close() override;
+
+    const std::filesystem::path path_;
+    std::FILE* file_ = nullptr;
+    std::uint32_t data_bytes_ = 0;
+};
+
+}  // namespace hearth::media

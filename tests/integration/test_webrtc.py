@@ -1,0 +1,99 @@
+"""WebRTC signalling against a real hub and its real webrtcbin: the offer forwards the
+camera's H.264 (no transcode) with the talk line only for those with the `talk` right, ICE
+candidates stay inside `ice_networks`, bad messages get clear errors, guests without the
+`live` right get nothing, and viewing and talking are in presence and the audit log. The
+media path itself is exercised by the browser test (tests/e2e)."""
+import json
+import os
+
+import harness as h
+
+
+def offer_for(client, camera=1):
+    ws = h.WebSocket(client, f"/api/cameras/{camera}/webrtc", origin=client.url)
+    assert ws.status == 101, ws.head
+    ws.send_text(json.dumps({"type": "start"}))
+    offer = ws.recv_json()
+    assert offer["type"] == "offer", offer
+    return ws, offer
+
+
+def candidates(ws, count):
+    out = []
+    while len(out) < count:
+        m = ws.recv_json()
+        if m["type"] == "ice":
+            out.append(m["candidate"])
+    return out
+
+
+def test_webrtc_signalling():
+    d = h.tempdir("webrtc")
+    config = h.write_config(d, ice_networks=["127.0.0.0/8"], client_requests_per_second=0)
+    hub = h.Hub(os.path.join(d, "data"), config=config, demo=True)
+    try:
+        h.wait_for("camera 1 online", lambda: hub.json("/api/cameras/1")[1]["state"] == "online", 30)
+
+        # The owner: video as the camera sent it, the camera's microphone, and talk.
+        ws, offer = offer_for(hub)
+        sdp = offer["sdp"]
+        assert offer["talk"] is True and offer["audio"] is True, offer
+        video = sdp[sdp.index("m=video"):sdp.index("m=audio")]
+        assert "H264/90000" in video and "a=sendonly" in video, video
+        assert "packetization-mode=1" in video
+        audio = sdp[sdp.index("m=audio"):]
+        assert "OPUS/48000/2" in audio and "a=sendrecv" in audio, audio
+        assert "a=fingerprint:sha-256" in sdp  # DTLS-SRTP, nothing in the clear
+        # Only the networks the household allowed are ever offered.
+        for c in candidates(ws, 1):
+            assert c.split()[4].startswith("127."), c
+        status, presence = hub.json("/api/presence")
+        assert [p["kind"] for p in presence["presence"]] == ["live"], presence
+
+        # Malformed signalling gets a clear error and the socket is closed.
+        ws.send_text("{not json")
+        while True:
+            m = ws.recv_json()
+            if m["type"] == "error":
+                break
+        assert "JSON" in m["error"], m
+        h.wait_for("presence cleared", lambda: hub.json("/api/presence")[1]["presence"] == [], 10)
+
+        ws, _ = offer_for(hub)
+        ws.send_text(json.dumps({"type": "answer", "sdp": "v=0 garbage"}))
+        while (m := ws.recv_json())["type"] != "error":
+            pass
+        assert "SDP" in m["error"], m
+        ws.close()
+
+        # A member who may watch but not talk: no talk line, and asking to talk is refused.
+        member, _ = hub.add_user("mia", "member", "1=live")
+        ws, offer = offer_for(member)
+        assert offer["talk"] is False and offer["audio"] is True, offer
+        ws.send_text(json.dumps({"type": "talk", "on": True}))
+        while (m := ws.recv_json())["type"] != "error":
+            pass
+        assert "may not talk" in m["error"], m
+        ws.close()
+
+        # A guest with no right on camera 2 gets no stream at all.
+        guest, _ = hub.add_user("gus", "guest", "1=live")
+        ws = h.WebSocket(guest, "/api/cameras/2/webrtc", origin=guest.url)
+        assert ws.status in (403, 404), ws.head
+        # And a page from another origin cannot open it with the owner's cookies.
+        ws = h.WebSocket(hub, "/api/cameras/1/webrtc", origin="https://attacker.example")
+        assert ws.status == 403, ws.head
+
+        def audited():
+            _, log = hub.json("/api/audit?limit=200")
+            return [(e["actor"], e["action"]) for e in log["entries"]]
+        h.wait_for("audit", lambda: ("mia", "talk.refused") in audited(), 10)
+        entries = audited()
+        assert ("tester", "live.start") in entries and ("tester", "live.stop") in entries
+        assert ("mia", "live.start") in entries
+    finally:
+        assert hub.stop() == 0
+
+
+if __name__ == "__main__":
+    h.run([test_webrtc_signalling])

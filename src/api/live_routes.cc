@@ -113,6 +113,107 @@ private:
     core::WallMicros started_us_ = 0;
 };
 
+// Pushes {"type":"presence",...} to one app whenever anyone starts or stops watching.
+class UpdatesHandler final : public WebSocketHandler,
+                             public std::enable_shared_from_this<UpdatesHandler> {
+public:
+    UpdatesHandler(HubContext hub, auth::Principal who, std::string source,
+                   std::string user_agent)
+        : hub_(std::move(hub)),
+          presence_(hub_.presence),
+          who_(std::move(who)),
+          source_(std::move(source)),
+          user_agent_(std::move(user_agent)) {}
+
+    // {"type":"watching","camera":N,"kind":"playback"} while the app plays a recording,
+    // {"type":"watching","camera":null} when it stops: the playback shows in presence for
+    // as long as this socket says so (a closed tab ends it with the socket).
+    void on_text(std::string_view text) override {
+        const auto j = nlohmann::json::parse(text.substr(0, 4096), nullptr, false);
+        if (!j.is_object() || j.value("type", "") != "watching") {
+            return send_error("unknown message; expected {\"type\":\"watching\",...}");
+        }
+        stop_watching();
+        const auto camera_field = j.find("camera");
+        if (camera_field == j.end() || camera_field->is_null()) {
+            return;
+        }
+        if (!camera_field->is_number_unsigned() || j.value("kind", "") != "playback") {
+            return send_error("watching needs a camera id and \"kind\":\"playback\"");
+        }
+        const core::CameraId camera(camera_field->get<std::int64_t>());
+        if (!who_.can(auth::Right::kRecordings, camera)) {
+            return send_error("you may not watch this camera's recordings");
+        }
+        watching_camera_ = camera;
+        watching_since_us_ = hub_.clock->now_us();
+        watching_ = presence_->add(
+            {0, who_.name, camera, "playback", watching_since_us_, source_, user_agent_}, peer_);
+        audit_camera(hub_, who_.name, "playback.start", camera, source_, {});
+    }
+
+    void on_open(std::shared_ptr<WebSocketPeer> peer) override {
+        peer_ = peer;
+        listener_ = presence_->listen([weak = weak_from_this(), weak_peer = std::weak_ptr(peer)] {
+            if (auto p = weak_peer.lock()) {
+                p->post([weak] {
+                    if (auto self = weak.lock()) self->send_presence();
+                });
+            }
+        });
+        send_presence();
+    }
+
+    void on_close() override {
+        stop_watching();
+        presence_->unlisten(listener_);
+        peer_.reset();
+    }
+
+private:
+    void stop_watching() {
+        if (watching_ == 0) {
+            return;
+        }
+        presence_->remove(watching_);
+        watching_ = 0;
+        const auto seconds = (hub_.clock->now_us() - watching_since_us_) / 1'000'000;
+        audit_camera(hub_, who_.name, "playback.stop", watching_camera_, source_,
+                     std::to_string(seconds) + " s");
+    }
+
+    void send_error(const std::string& message) {
+        if (peer_) {
+            peer_->send_text(nlohmann::json{{"type", "error"}, {"error", message}}.dump());
+        }
+    }
+
+    void send_presence() {
+        if (!peer_) {
+            return;
+        }
+        auto body = presence_json(presence_->list(), who_);
+        if (body == last_) {
+            return;  // a change on a camera this user cannot see
+        }
+        last_ = body;
+        body.insert(1, R"("type":"presence",)");
+        peer_->send_text(std::move(body));
+    }
+
+    const HubContext hub_;
+    Presence* const presence_;
+    const auth::Principal who_;
+    const std::string source_;
+    const std::string user_agent_;
+    std::shared_ptr<WebSocketPeer> peer_;
+    std::uint64_t listener_ = 0;
+    std::string last_;
+    std::uint64_t watching_ = 0;
+    core::CameraId watching_camera_;
+    core::WallMicros watching_since_us_ = 0;
+};
+
 }  // namespace
 
 void add_live_routes(SecureRouter& router, const HubContext& hub) {
@@ -137,23 +238,20 @@ void add_live_routes(SecureRouter& router, const HubContext& hub) {
     // Who is watching: every viewing on the cameras the caller can see.
     router.add(Method::kGet, "/api/presence", Rule{Access::kSession, {}, false},
                [hub](const Request&, Caller& caller) {
-                   nlohmann::json out = nlohmann::json::array();
-                   for (const auto& e : hub.presence->list()) {
-                       if (!caller.who->sees(e.camera)) {
-                           continue;
-                       }
-                       nlohmann::json j = {{"id", e.id},
-                                           {"user", e.user},
-                                           {"camera", e.camera.value()},
-                                           {"kind", e.kind},
-                                           {"since", core::format_time(e.since_us)},
-                                           {"device", e.user_agent}};
-                       if (caller.who->is_owner()) {
-                           j["source"] = e.source;  // addresses are the owner's business
-                       }
-                       out.push_back(std::move(j));
+                   return Response::json(200, presence_json(hub.presence->list(), *caller.who));
+               });
+
+    // The app's live channel: presence now, and again at every change.
+    router.add(Method::kGet, "/api/updates", Rule{Access::kSession, {}, false},
+               [hub](const Request& req, Caller& caller) {
+                   if (!req.websocket_upgrade) {
+                       return Response::error(400, "this address speaks WebSocket only", req);
                    }
-                   return Response::json(200, nlohmann::json{{"presence", out}}.dump());
+                   Response r;
+                   r.upgrade = std::make_shared<UpdatesHandler>(
+                       hub, *caller.who, req.remote_address,
+                       caller.origin.user_agent.substr(0, 160));
+                   return r;
                });
 
     // Ends someone's viewing of this camera (the `manage` right on it).

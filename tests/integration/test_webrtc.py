@@ -5,6 +5,7 @@ candidates stay inside `ice_networks`, bad messages get clear errors, guests wit
 media path itself is exercised by the browser test (tests/e2e)."""
 import json
 import os
+import time
 
 import harness as h
 
@@ -95,5 +96,50 @@ def test_webrtc_signalling():
         assert hub.stop() == 0
 
 
+def test_updates_push_presence_to_every_member():
+    d = h.tempdir("updates")
+    config = h.write_config(d, ice_networks=["127.0.0.0/8"], client_requests_per_second=0)
+    hub = h.Hub(os.path.join(d, "data"), config=config, demo=True)
+    try:
+        h.wait_for("camera 1 online", lambda: hub.json("/api/cameras/1")[1]["state"] == "online", 30)
+        member, _ = hub.add_user("dad", "member", "1=live,recordings")
+        updates = h.WebSocket(member, "/api/updates", origin=member.url)
+        assert updates.status == 101, updates.head
+        assert updates.recv_json() == {"type": "presence", "presence": []}
+
+        started = time.monotonic()
+        viewer, _ = offer_for(hub)
+        m = updates.recv_json()
+        seen_after = time.monotonic() - started
+        assert m["type"] == "presence" and len(m["presence"]) == 1, m
+        entry = m["presence"][0]
+        assert (entry["user"], entry["camera"], entry["kind"]) == (h.OWNER_NAME, 1, "live")
+        assert "source" not in entry  # addresses are for owners only
+        assert seen_after < 2.0, seen_after
+        print(f"presence reached another member in {seen_after * 1000:.0f} ms")
+        viewer.close()
+        assert updates.recv_json()["presence"] == []
+
+        # The app declares a playback on the same socket; it ends with the socket.
+        updates.send_text(json.dumps({"type": "watching", "camera": 1, "kind": "playback"}))
+        m = updates.recv_json()
+        assert [(p["user"], p["kind"]) for p in m["presence"]] == [("dad", "playback")], m
+        status, presence = hub.json("/api/presence")
+        assert presence["presence"][0]["kind"] == "playback"
+        updates.send_text(json.dumps({"type": "watching", "camera": 2, "kind": "playback"}))
+        m = updates.recv_json()
+        while m["type"] != "error":
+            m = updates.recv_json()
+        assert "may not" in m["error"], m
+        updates.close()
+        h.wait_for("playback presence cleared",
+                   lambda: hub.json("/api/presence")[1]["presence"] == [], 10)
+        _, log = hub.json("/api/audit?actor=dad")
+        actions = {e["action"] for e in log["entries"]}
+        assert {"playback.start", "playback.stop"} <= actions, actions
+    finally:
+        assert hub.stop() == 0
+
+
 if __name__ == "__main__":
-    h.run([test_webrtc_signalling])
+    h.run([test_webrtc_signalling, test_updates_push_presence_to_every_member])

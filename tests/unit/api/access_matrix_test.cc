@@ -61,6 +61,7 @@ const Expect kTable[] = {
     {"GET", "/api/cameras/{id}/webrtc", "/api/cameras/1/webrtc", false, true, true, true},
     {"GET", "/api/cameras/{id}/webrtc", "/api/cameras/2/webrtc", false, false, false, true},
     {"GET", "/api/presence", "/api/presence", false, true, true, true},
+    {"GET", "/api/updates", "/api/updates", false, true, true, true},
     {"DELETE", "/api/cameras/{id}/viewers/{pid}", "/api/cameras/1/viewers/999", false, false,
      false, true},
     {"GET", "/api/events", "/api/events", false, true, true, true},

@@ -18,4 +18,6 @@ for tool in ffmpeg ffprobe python3; do
 done
 python3 "$here/sim_bench.py" --hearth "$hearth"
 python3 "$here/live_bench.py" --hearth "$hearth"
+# WebRTC viewers are GStreamer webrtcbins driven through Debian's python3-gi.
+/usr/bin/python3 "$here/live_bench.py" --hearth "$hearth" --transport webrtc
 exec python3 "$here/record_bench.py" --hearth "$hearth" "$@"

@@ -19,6 +19,8 @@ debian_packages=(
   # tests and benchmarks: real peers (ffmpeg, testssl.sh, hydra, oathtool)
   libgtest-dev libgmock-dev libbenchmark-dev ffmpeg procps curl python3
   testssl.sh hydra oathtool
+  # the WebRTC viewers of the live bench (webrtcbin from Python)
+  python3-gi gir1.2-gst-plugins-bad-1.0
 )
 
 missing=()

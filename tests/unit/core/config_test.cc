@@ -55,6 +55,48 @@ TEST(AddressTest, DnsNames) {
     EXPECT_TRUE(is_dns_name(std::string(63, 'a')));
 }
 
+TEST(AddressTest, IpNetworks) {
+    auto lan = parse_ip_network("192.168.0.0/16");
+    ASSERT_TRUE(lan) << lan.error().describe();
+    EXPECT_TRUE(lan->contains("192.168.1.20"));
+    EXPECT_FALSE(lan->contains("192.169.0.1"));
+    EXPECT_FALSE(lan->contains("fd00::1"));
+    EXPECT_FALSE(lan->contains("not-an-address"));
+    EXPECT_FALSE(lan->contains(""));
+    EXPECT_EQ(lan->to_string(), "192.168.0.0/16");
+    auto ula = parse_ip_network("fc00::/7");
+    ASSERT_TRUE(ula);
+    EXPECT_TRUE(ula->contains("fd12:3456::1"));
+    EXPECT_FALSE(ula->contains("2001:db8::1"));
+    auto host = parse_ip_network("127.0.0.1");
+    ASSERT_TRUE(host);
+    EXPECT_EQ(host->prefix, 32);
+    EXPECT_FALSE(host->contains("127.0.0.2"));
+    for (const char* bad : {"", "/8", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x",
+                            "host.example/8", "10.0.0.0/-1"}) {
+        EXPECT_FALSE(parse_ip_network(bad)) << bad;
+    }
+    // The default: loopback and the private ranges, never a public address.
+    auto c = parse_config("", "hearth.toml");
+    ASSERT_TRUE(c);
+    auto in_home = [&](const char* a) {
+        for (const auto& n : c->ice_networks) {
+            if (n.contains(a)) return true;
+        }
+        return false;
+    };
+    EXPECT_TRUE(in_home("127.0.0.1") && in_home("10.1.2.3") && in_home("172.20.0.5") &&
+                in_home("192.168.178.2") && in_home("fd00::2") && in_home("::1"));
+    EXPECT_FALSE(in_home("8.8.8.8") || in_home("2001:db8::1") || in_home("172.32.0.1"));
+    auto set = parse_config("ice_networks = [\"127.0.0.0/8\"]\n", "hearth.toml");
+    ASSERT_TRUE(set) << set.error().describe();
+    EXPECT_EQ(set->ice_networks.size(), 1u);
+    for (const char* text : {"ice_networks = []\n", "ice_networks = \"10.0.0.0/8\"\n",
+                             "ice_networks = [\"10.0.0.0/99\"]\n", "ice_networks = [1]\n"}) {
+        EXPECT_FALSE(parse_config(text, "hearth.toml")) << text;
+    }
+}
+
 TEST(ConfigTest, ReadsEveryKey) {
     auto c = parse_config("listen = \"[::1]:0\"\ndata_dir = \"/tmp/x\"\nlog_level = \"debug\"\n",
                           "hearth.toml");

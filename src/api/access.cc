@@ -82,6 +82,36 @@ std::string device_cookie(std::string_view value) {
            (value.empty() ? "0" : "31536000");
 }
 
+namespace {
+
+bool permits(const Rule& rule, const auth::Principal& who, core::CameraId camera) {
+    switch (rule.access) {
+        case Access::kSession: return true;
+        case Access::kOwner: return who.is_owner();
+        case Access::kCamera:
+            return camera.valid() && (rule.right ? who.can(*rule.right, camera) : who.sees(camera));
+        default: return false;
+    }
+}
+
+// A WebSocket handler whose access is checked again while it is open.
+class GatedHandler final : public WebSocketHandler {
+public:
+    GatedHandler(std::shared_ptr<WebSocketHandler> inner, std::function<bool()> check)
+        : inner_(std::move(inner)), check_(std::move(check)) {}
+    void on_open(std::shared_ptr<WebSocketPeer> peer) override { inner_->on_open(std::move(peer)); }
+    void on_text(std::string_view text) override { inner_->on_text(text); }
+    void on_writable() override { inner_->on_writable(); }
+    void on_close() override { inner_->on_close(); }
+    bool still_allowed() override { return check_() && inner_->still_allowed(); }
+
+private:
+    std::shared_ptr<WebSocketHandler> inner_;
+    std::function<bool()> check_;
+};
+
+}  // namespace
+
 void SecureRouter::add(Method method, std::string pattern, Rule rule, SecureHandler handler) {
     table_.push_back({method, pattern, rule});
     auth::AccountService* accounts = accounts_;
@@ -129,23 +159,12 @@ void SecureRouter::add(Method method, std::string pattern, Rule rule, SecureHand
                                               req);
                             }
                         }
-                        const auto& who = *caller.who;
-                        bool allowed = false;
-                        switch (rule.access) {
-                            case Access::kSession: allowed = true; break;
-                            case Access::kOwner: allowed = who.is_owner(); break;
-                            case Access::kCamera: {
-                                const auto camera = camera_param(req);
-                                if (!camera.valid()) {
-                                    return denied(400, "camera id must be a positive integer",
-                                                  req);
-                                }
-                                allowed = rule.right ? who.can(*rule.right, camera)
-                                                     : who.sees(camera);
-                                break;
-                            }
-                            default: allowed = false; break;
+                        const auto camera = camera_param(req);
+                        if (rule.access == Access::kCamera && !camera.valid()) {
+                            return denied(400, "camera id must be a positive integer", req);
                         }
+                        const auto& who = *caller.who;
+                        const bool allowed = permits(rule, who, camera);
                         if (!allowed) {
                             return denied(403, "your account may not do this", req);
                         }
@@ -156,6 +175,16 @@ void SecureRouter::add(Method method, std::string pattern, Rule rule, SecureHand
                         }
                     }
                     Response r = handler(req, caller);
+                    if (r.upgrade && rule.access != Access::kPublic) {
+                        // The socket outlives this check: it is asked again while it is open.
+                        const auto token = cookies.at(std::string(kSessionCookie));
+                        const auto camera = camera_param(req);
+                        r.upgrade = std::make_shared<GatedHandler>(
+                            std::move(r.upgrade), [accounts, token, rule, camera] {
+                                auto who = accounts->authenticate(token);
+                                return who && permits(rule, *who, camera);
+                            });
+                    }
                     if (stale_cookie && rule.access == Access::kPublic) {
                         r.headers.emplace_back("Set-Cookie", session_cookie(""));
                     }

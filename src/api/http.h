@@ -72,6 +72,9 @@ public:
     // Everything queued has been written: a producer that held back may go on.
     virtual void on_writable() {}
     virtual void on_close() = 0;
+    // Asked every few seconds while open; false closes the connection (a revoked session,
+    // a removed account, a right taken away).
+    virtual bool still_allowed() { return true; }
 };
 
 struct Response {

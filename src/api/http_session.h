@@ -299,6 +299,23 @@ private:
             }
             self->handler_->on_open(self);
             self->read();
+            self->schedule_recheck();
+        });
+    }
+
+    // Who may watch can change while a socket is open: ask the handler every few seconds.
+    void schedule_recheck() {
+        recheck_timer_.expires_after(std::chrono::seconds(5));
+        recheck_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+            if (ec || self->finished_ || self->closing_ || !self->handler_) {
+                return;
+            }
+            if (!self->handler_->still_allowed()) {
+                spdlog::info("websocket closed: access withdrawn remote={}", self->ip_);
+                self->start_close();
+                return;
+            }
+            self->schedule_recheck();
         });
     }
 
@@ -381,6 +398,7 @@ private:
             return;
         }
         finished_ = true;
+        recheck_timer_.cancel();
         auto handler = std::move(handler_);
         if (handler) {
             handler->on_close();
@@ -394,6 +412,7 @@ private:
     const std::string ip_;
     const ServerState::Ticket ticket_;
     std::shared_ptr<WebSocketHandler> handler_;
+    net::steady_timer recheck_timer_{ws_.get_executor()};
     beast::flat_buffer buffer_;
     std::deque<std::pair<std::vector<std::uint8_t>, bool>> out_;  // payload, binary
     std::atomic<std::size_t> queued_{0};

@@ -137,6 +137,23 @@ def test_updates_push_presence_to_every_member():
         _, log = hub.json("/api/audit?actor=dad")
         actions = {e["action"] for e in log["entries"]}
         assert {"playback.start", "playback.stop"} <= actions, actions
+
+        # Removing the account (here from the CLI, another process) ends its open views.
+        viewer, _ = offer_for(member)
+        updates = h.WebSocket(member, "/api/updates", origin=member.url)
+        h.hearth("user", "remove", "dad", "--data-dir", hub.data_dir)
+        started = time.monotonic()
+        for ws in (viewer, updates):
+            while True:
+                try:
+                    kind, _ = ws.recv()
+                except (OSError, ConnectionError):
+                    break
+                if kind == "close":
+                    break
+        closed_after = time.monotonic() - started
+        assert closed_after < 12, closed_after
+        print(f"a removed account's live view and updates closed {closed_after:.1f} s later")
     finally:
         assert hub.stop() == 0
 

@@ -57,5 +57,9 @@ void add_account_routes(SecureRouter& router, const HubContext& hub);
 void add_live_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.
 void add_setup_page(SecureRouter& router, const HubContext& hub);
+// GET / (index.html), /sw.js, /manifest.webmanifest, /assets/{file}, /icons/{file}: the
+// household app, read from `web_root` once, at start (only those files are ever served).
+// Without index.html, GET / answers 503 "the app is not built: run make".
+void add_web_app(SecureRouter& router, const std::filesystem::path& web_root);
 
 }  // namespace hearth::api

@@ -197,6 +197,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     api::add_account_routes(*hub->secure_router_, ctx);
     api::add_setup_page(*hub->secure_router_, ctx);
     api::add_live_routes(*hub->secure_router_, ctx);
+    api::add_web_app(*hub->secure_router_, config.web_root);
     api::ServerLimits limits;
     limits.requests_per_second_per_client = config.client_requests_per_second;
     limits.request_burst_per_client = 4.0 * config.client_requests_per_second;

@@ -16,6 +16,9 @@
 
 namespace hearth::core {
 
+// The built household app in this source tree (web/dist), fixed when the hub is compiled.
+std::filesystem::path default_web_root();
+
 enum class LogLevel : int { kInvalid = 0, kTrace, kDebug, kInfo, kWarn, kError };
 
 struct Config {
@@ -30,6 +33,8 @@ struct Config {
     std::filesystem::path tls_key;
     // A plain-HTTP listener that only redirects to HTTPS; off when unset.
     std::optional<ListenAddress> redirect_listen;
+    // The built household app (index.html, assets/, icons/), served at "/".
+    std::filesystem::path web_root = default_web_root();
 };
 
 // Files larger than this are refused before parsing: a config is a few lines.

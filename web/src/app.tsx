@@ -52,11 +52,17 @@ export function App() {
   }, []);
 
   const logout = async () => {
+    // Close the live views first, so none of them is still connecting when the session ends.
+    const token = session?.csrf_token ?? '';
+    adopt(null);
+    navigate('/login');
+    setCsrfToken(token);
     try {
       await json('POST', '/api/logout');
+    } catch {
+      // the session is gone either way
     } finally {
-      adopt(null);
-      navigate('/login');
+      setCsrfToken('');
     }
   };
 

@@ -66,6 +66,11 @@ const Expect kTable[] = {
     {"GET", "/setup", "/setup", true, true, true, true},
     {"GET", "/setup.js", "/setup.js", true, true, true, true},
     {"GET", "/setup.css", "/setup.css", true, true, true, true},
+    {"GET", "/", "/", true, true, true, true},
+    {"GET", "/sw.js", "/sw.js", true, true, true, true},
+    {"GET", "/manifest.webmanifest", "/manifest.webmanifest", true, true, true, true},
+    {"GET", "/assets/{file}", "/assets/index-abc.js", true, true, true, true},
+    {"GET", "/icons/{file}", "/icons/icon-192.png", true, true, true, true},
     {"POST", "/api/setup", "/api/setup", true, true, true, true},
     {"POST", "/api/login", "/api/login", true, true, true, true},
     {"POST", "/api/logout", "/api/logout", false, true, true, true},
@@ -123,6 +128,7 @@ protected:
         add_account_routes(*secure_, hub);
         add_setup_page(*secure_, hub);
         add_live_routes(*secure_, hub);
+        add_web_app(*secure_, dir_ / "no-web-app");
     }
 
     void TearDown() override { secure_.reset(); }

@@ -82,8 +82,12 @@ const context = await chromium.launchPersistentContext(profile, {
 const problems = [];
 let failed = false;
 try {
-  // The WebRTC side of the hub is not merged yet: force the MSE path.
-  await context.addInitScript(() => { delete window.RTCPeerConnection; });
+  // The WebRTC side of the hub is not merged yet: force the MSE path (the WebRTC client is
+  // tested at the end against a mock hub, which takes the stashed constructor back).
+  await context.addInitScript(() => {
+    window.__hearthRealPeerConnection = window.RTCPeerConnection;
+    delete window.RTCPeerConnection;
+  });
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(20_000);
   page.on('console', (m) => {
@@ -197,6 +201,71 @@ try {
   await page.locator('table.audit td', { hasText: 'user.add' }).first().waitFor()
     .catch(() => problems.push('note: no user.add entry seen in the audit table'));
   log('audit log lists the logins');
+
+  // ---- PWA: the service worker is active and caches the shell, never the API ----
+  const cached = await page.evaluate(async () => {
+    const ready = await Promise.race([navigator.serviceWorker.ready,
+      new Promise((r) => setTimeout(() => r(null), 8000))]);
+    if (!ready) return null;
+    const urls = [];
+    for (const key of await caches.keys()) {
+      for (const req of await (await caches.open(key)).keys()) urls.push(new URL(req.url).pathname);
+    }
+    return urls;
+  });
+  check(cached !== null, 'service worker active');
+  check(cached.includes('/') && cached.includes('/manifest.webmanifest') &&
+    cached.some((u) => u.startsWith('/assets/')), `shell cached (${cached})`);
+  check(!cached.some((u) => u.startsWith('/api/')), `nothing from /api/ cached (${cached})`);
+  const manifest = await page.evaluate(() => fetch('/manifest.webmanifest').then((r) => r.json()));
+  check(manifest.display === 'standalone' && manifest.icons.some((i) => i.purpose === 'maskable'),
+    'manifest: standalone with a maskable icon');
+  log(`service worker caches the shell (${cached.length} files)`);
+
+  // ---- the WebRTC client against a mock hub (in-page signalling, a second peer) ----
+  const rtcPage = await context.newPage();
+  rtcPage.setDefaultTimeout(20_000);
+  rtcPage.on('pageerror', (e) => problems.push(`page error (webrtc): ${e.message}`));
+  rtcPage.on('console', (m) => { if (m.type() === 'error') problems.push(`console (webrtc): ${m.text()}`); });
+  await rtcPage.addInitScript({ path: new URL('./mock-webrtc-hub.js', import.meta.url).pathname });
+  await rtcPage.goto(`${url}/#/camera/${cameraId}`);
+  await rtcPage.locator('.live-big[data-transport="webrtc"]').waitFor();
+  await framesGrow(rtcPage, '.live-big video');
+  check(await rtcPage.getByTestId('transport').textContent() === 'WebRTC', 'WebRTC badge');
+  check((await rtcPage.getByTestId('codec').textContent()).includes('mock hub'), 'codec note');
+  const decoded = await rtcPage.evaluate(async (id) => {
+    const pc = window.__hearth.peers.get(Number(id));
+    let frames = 0;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') frames = r.framesDecoded;
+    });
+    return frames;
+  }, cameraId);
+  check(decoded > 0, `WebRTC stats show decoded frames (${decoded})`);
+  const micTrack = () => rtcPage.evaluate((id) => {
+    const pc = window.__hearth.peers.get(Number(id));
+    const sender = pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio').sender;
+    return sender.track ? sender.track.readyState : null;
+  }, cameraId);
+  const ptt = rtcPage.getByRole('button', { name: /Hold to talk/ });
+  await ptt.scrollIntoViewIfNeeded();
+  const pttBox = await ptt.boundingBox();
+  await rtcPage.mouse.move(pttBox.x + pttBox.width / 2, pttBox.y + pttBox.height / 2);
+  await rtcPage.mouse.down();
+  await rtcPage.waitForFunction(() => window.__mockHub.received.some((m) => m.type === 'talk' && m.on))
+    .catch(async (e) => {
+      await rtcPage.screenshot({ path: join(artifacts, 'webrtc-failure.png') });
+      throw new Error(`no talk message; buttons ${await rtcPage.locator('.talk button').allTextContents()}; page says: ${await rtcPage.locator('.status').allTextContents()}; sent ${await rtcPage.evaluate(() => JSON.stringify(window.__mockHub.received.map((m) => m.type)))}`);
+    });
+  check(await micTrack() === 'live', 'push-to-talk attaches the microphone');
+  await rtcPage.mouse.up();
+  await rtcPage.waitForFunction(() => window.__mockHub.received.some((m) => m.type === 'talk' && !m.on));
+  check(await micTrack() === null, 'releasing push-to-talk detaches the microphone');
+  const sent = await rtcPage.evaluate(() => window.__mockHub.received.map((m) => m.type));
+  check(sent[0] === 'start' && sent.includes('answer') && sent.includes('ice'),
+    `client signalling: ${sent.join(',')}`);
+  await rtcPage.close();
+  log('WebRTC client: connects, decodes, push-to-talk (mock hub)');
 
   const errors = problems.filter((p) => !p.startsWith('note:') &&
     !/WebSocket connection to '\S+\/api\/updates' failed/.test(p));

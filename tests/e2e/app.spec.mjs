@@ -222,6 +222,21 @@ try {
     'manifest: standalone with a maskable icon');
   log(`service worker caches the shell (${cached.length} files)`);
 
+  // ---- 360 px wide: no page scrolls sideways ----
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',
+    '#/audit', '#/account', `#/camera/${cameraId}/settings`]) {
+    await page.goto(`${url}/${hash}`);
+    await page.locator('main h1').waitFor();
+    await page.waitForTimeout(300);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (hash === '#/') await page.screenshot({ path: join(artifacts, 'grid-360.png') });
+    if (hash === `#/camera/${cameraId}`) await page.screenshot({ path: join(artifacts, 'single-360.png') });
+    check(width <= 360, `${hash} fits 360 px (scrollWidth ${width})`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  log('every page fits 360 px');
+
   // ---- the WebRTC client against a mock hub (in-page signalling, a second peer) ----
   const rtcPage = await context.newPage();
   rtcPage.setDefaultTimeout(20_000);

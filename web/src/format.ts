@@ -30,3 +30,13 @@ export function device(ua: string): string {
   if (browser && os) return `${browser} on ${os}`;
   return browser ?? os ?? ua.slice(0, 40);
 }
+
+// 'video/mp4; codecs="avc1.64001f,mp4a.40.2"' -> "H.264 (avc1.64001f) + AAC (mp4a.40.2)".
+export function codecs(mime: string): string {
+  const list = /codecs="?([^"]+)"?/.exec(mime)?.[1].split(',').map((c) => c.trim()) ?? [];
+  const names: Record<string, string> = {
+    avc1: 'H.264', avc3: 'H.264', hvc1: 'H.265', hev1: 'H.265', mp4a: 'AAC', opus: 'Opus',
+    alaw: 'G.711 A-law', ulaw: 'G.711 µ-law',
+  };
+  return list.map((c) => `${names[c.split('.')[0]] ?? c} (${c})`).join(' + ') || mime;
+}

@@ -1,7 +1,9 @@
 import { render } from 'preact';
 import { App } from './app';
+import { debugPeers } from './live/webrtc';
 import './styles.css';
 
+debugPeers();  // window.__hearth.peers, for tests (read-only use)
 render(<App />, document.getElementById('app')!);
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

@@ -16,7 +16,10 @@ export function CameraTile({ camera, others }: Props) {
   const live = useLive(camera.id, video);
   return (
     <li class="tile" data-camera={camera.id}>
-      <LiveVideo video={video} live={live} label={`Live view of ${camera.name}`} />
+      {/* The picture opens the camera too (the name button is the keyboard way). */}
+      <div class="tile-video" onClick={() => navigate(`/camera/${camera.id}`)}>
+        <LiveVideo video={video} live={live} label={`Live view of ${camera.name}`} />
+      </div>
       <div class="tile-info">
         <h2>
           <button type="button" class="link" onClick={() => navigate(`/camera/${camera.id}`)}

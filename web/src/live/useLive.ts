@@ -2,6 +2,7 @@
 // missing, refused, fails, or is not connected within 4 s.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RefObject } from 'preact';
+import { codecs } from '../format';
 import { MseLive } from './mse';
 import { RtcLive, type OfferInfo } from './webrtc';
 
@@ -38,7 +39,7 @@ export function useLive(camera: number, video: RefObject<HTMLVideoElement>): Liv
       console.info(`camera ${camera}: MSE fallback (${why})`);
       mse = new MseLive(el, camera,
         (message) => update({ error: message }),
-        (mime) => update({ note: mime.replace(/^video\/mp4;\s*/, ''), error: '' }));
+        (mime) => update({ note: `${codecs(mime)}, as recorded`, error: '' }));
       mse.start();
     };
 
@@ -46,10 +47,8 @@ export function useLive(camera: number, video: RefObject<HTMLVideoElement>): Liv
     if (RtcLive.supported()) {
       rtc = new RtcLive(el, camera,
         (info: OfferInfo) => update({ note: info.video, talkAvailable: info.talk }),
-        (message) => {
-          update({ error: message });
-          startMse(message);  // a connection that dies later also falls back
-        });
+        (message) => update({ error: message }),
+        (why) => startMse(why));  // a connection that fails later also falls back
       rtc.connect().then(
         () => update({ transport: 'webrtc', rtc, error: '' }),
         (e: Error) => startMse(e.message),

@@ -38,8 +38,11 @@ export class RtcLive {
     private readonly camera: number,
     // Called once the offer is in: what the hub sends.
     private readonly onOffer: (info: OfferInfo) => void,
-    // Called with a message when the hub reports an error after the connection is up.
+    // After the connection is up: a message to show (an error from the hub, say a refused
+    // talk request, or the hub ending this view).
     private readonly onError: (message: string) => void,
+    // After the connection is up: the media path failed; the caller may fall back.
+    private readonly onLost: (why: string) => void,
   ) {}
 
   static supported(): boolean {
@@ -78,7 +81,13 @@ export class RtcLive {
       ws.onopen = () => ws.send(JSON.stringify({ type: 'start' }));
       ws.onerror = () => fail('the WebRTC signalling connection failed');
       ws.onclose = () => {
-        if (!settled) fail('the WebRTC signalling connection closed');
+        if (!settled) {
+          fail('the WebRTC signalling connection closed');
+          return;
+        }
+        // The hub ended this view (someone with the manage right, or the camera went away).
+        this.close();
+        this.onError('the live view was ended by the hub');
       };
       ws.onmessage = (ev) => {
         if (typeof ev.data !== 'string') return;
@@ -98,7 +107,7 @@ export class RtcLive {
           if (this.pc?.remoteDescription) void this.pc.addIceCandidate(c).catch(() => {});
           else this.pendingIce.push(c);
         } else if (msg.type === 'error') {
-          fail(String(msg.error ?? 'the hub refused WebRTC'));
+          fail(String(msg.error ?? 'the hub refused WebRTC'));  // shown only, once connected
         }
       };
     });
@@ -131,9 +140,19 @@ export class RtcLive {
         sdpMLineIndex: ev.candidate.sdpMLineIndex ?? 0,
       });
     };
+    let up = false;
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'connected') ok();
-      else if (pc.connectionState === 'failed') fail('the WebRTC connection failed');
+      if (pc.connectionState === 'connected') {
+        up = true;
+        ok();
+      } else if (pc.connectionState === 'failed') {
+        if (up && !this.closed) {
+          this.close();
+          this.onLost('the WebRTC connection failed');
+        } else {
+          fail('the WebRTC connection failed');
+        }
+      }
     };
     await pc.setRemoteDescription({ type: 'offer', sdp: String(msg.sdp ?? '') });
     for (const c of this.pendingIce.splice(0)) await pc.addIceCandidate(c).catch(() => {});

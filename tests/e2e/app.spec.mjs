@@ -4,7 +4,7 @@
 // (tests/e2e/test_app.py starts the hub and runs it).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -185,6 +185,16 @@ try {
   check(await page.$eval('video.playback', (v) => v.playbackRate) === 2, 'speed 2x');
   log('timeline plays the recording');
   await page.screenshot({ path: join(artifacts, 'timeline.png') });
+  // A download is an export: the login a minute ago is proof enough, no passphrase prompt.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download from the cursor' }).click(),
+  ]);
+  check(download.suggestedFilename().endsWith('.mp4'), `download ${download.suggestedFilename()}`);
+  const saved = join(artifacts, 'download.mp4');
+  await download.saveAs(saved);
+  check(statSync(saved).size > 10_000, 'the download holds video');
+  log('download of a range');
 
   // ---- users ----
   await page.goto(`${url}/#/users`);

@@ -41,17 +41,26 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
   }, [id]);
 
   useEffect(() => {
-    const end = Math.min(dayEnd, Date.now());
-    if (end <= day) {
-      setRanges([]);
-      return;
-    }
-    get<{ ranges: Range[] }>(`/api/cameras/${id}/recordings?start=${Math.floor(day / 1000)}&end=${Math.ceil(end / 1000)}`)
-      .then((r) => { setRanges(r.ranges); say(r.ranges.length ? '' : 'Nothing was recorded on this day.'); })
-      .catch((e) => say(messageOf(e), true));
-    get<{ events: HubEvent[] }>('/api/events?limit=1000')
-      .then((r) => setEvents(r.events.filter((e) => e.camera === id)))
-      .catch(() => setEvents([]));
+    const load = (first: boolean) => {
+      const end = Math.min(dayEnd, Date.now());
+      if (end <= day) {
+        setRanges([]);
+        return;
+      }
+      get<{ ranges: Range[] }>(`/api/cameras/${id}/recordings?start=${Math.floor(day / 1000)}&end=${Math.ceil(end / 1000)}`)
+        .then((r) => {
+          setRanges(r.ranges);
+          if (first) say(r.ranges.length ? '' : 'Nothing was recorded on this day.');
+        })
+        .catch((e) => say(messageOf(e), true));
+      get<{ events: HubEvent[] }>('/api/events?limit=1000')
+        .then((r) => setEvents(r.events.filter((e) => e.camera === id)))
+        .catch(() => setEvents([]));
+    };
+    load(true);
+    // Today keeps growing: refresh the bar now and then.
+    const timer = dayEnd > Date.now() ? window.setInterval(() => load(false), 30_000) : undefined;
+    return () => clearInterval(timer);
   }, [id, day]);
 
   const dayEvents = useMemo(() => events
@@ -75,7 +84,8 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
       return;
     }
     const startS = Math.floor(at / 1000);
-    const endS = Math.min(startS + CHUNK_S, Math.ceil(Math.min(dayEnd, Date.now()) / 1000));
+    const endS = Math.max(startS + 2,
+      Math.min(startS + CHUNK_S, Math.ceil(Math.min(dayEnd, Date.now()) / 1000)));
     playStart.current = startS * 1000;
     setPosition(startS * 1000);
     v.src = `/api/cameras/${id}/stream?start=${startS}&end=${endS}`;
@@ -116,7 +126,7 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
     if (v && !dragging.current) setPosition(playStart.current + v.currentTime * 1000);
   };
   const onEnded = () => {
-    const next = playStart.current + (video.current?.duration || CHUNK_S) * 1000;
+    const next = playStart.current + (video.current?.currentTime ?? CHUNK_S) * 1000;
     if (next < Math.min(dayEnd, Date.now()) - 1000) play(next + 1);
   };
 

@@ -19,6 +19,8 @@ debian_packages=(
   # tests and benchmarks: real peers (ffmpeg, testssl.sh, hydra, oathtool)
   libgtest-dev libgmock-dev libbenchmark-dev ffmpeg procps curl python3
   testssl.sh hydra oathtool
+  # the browser test of the web app (tests/e2e: playwright-core drives Debian's Chromium)
+  chromium fonts-liberation
   # the WebRTC viewers of the live bench (webrtcbin from Python)
   python3-gi gir1.2-gst-plugins-bad-1.0
 )
@@ -40,4 +42,19 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all Debian packages present"
+fi
+
+# The web app's npm packages (web/package-lock.json); Node.js 20.19+ and npm are needed
+# (Vite 7), which Debian 12 does not ship: install them from nodejs.org or NodeSource.
+web_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: npm not found: install Node.js 20.19 or later to build the web app" >&2
+  exit 1
+fi
+if [[ ! -d "$web_dir/node_modules" || "$web_dir/package-lock.json" -nt "$web_dir/node_modules" ]]; then
+  echo "install-deps: npm ci in web/"
+  (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$web_dir/node_modules"
+else
+  echo "install-deps: web/node_modules up to date"
 fi

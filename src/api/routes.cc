@@ -201,6 +201,7 @@ void add_hub_routes(SecureRouter& router, const HubContext& hub) {
     add_setup_page(router, hub);
     add_live_routes(router, hub);
     add_webrtc_routes(router, hub);
+    add_web_app(router, hub.web_root);
 }
 
 void add_routes(SecureRouter& router, const HubContext& hub) {

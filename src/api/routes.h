@@ -54,6 +54,7 @@ struct HubContext {
     // Which of the hub's addresses a browser is told to reach for WebRTC (config
     // `ice_networks`); null allows every address.
     std::function<bool(std::string_view address)> ice_address_allowed;
+    std::filesystem::path web_root;  // the built app, served at "/"
 };
 
 // Appends "<action> camera <id>" by `actor` to the audit log (failures are logged).
@@ -74,5 +75,9 @@ void add_live_routes(SecureRouter& router, const HubContext& hub);
 void add_webrtc_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.
 void add_setup_page(SecureRouter& router, const HubContext& hub);
+// GET / (index.html), /sw.js, /manifest.webmanifest, /assets/{file}, /icons/{file}: the
+// household app, read from `web_root` once, at start (only those files are ever served).
+// Without index.html, GET / answers 503 "the app is not built: run make".
+void add_web_app(SecureRouter& router, const std::filesystem::path& web_root);
 
 }  // namespace hearth::api

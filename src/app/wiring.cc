@@ -196,6 +196,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     };
     ctx.accounts = hub->accounts_.get();
     ctx.presence = &hub->presence_;
+    ctx.web_root = config.web_root;
     auto identity = tls_identity(config);
     if (!identity) {
         hub->stop();

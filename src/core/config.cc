@@ -140,6 +140,10 @@ const Setting kSettings[] = {
          c.ice_networks = std::move(networks);
          return {};
      }},
+    {"web_root", "string", "(web/dist of the source tree)",
+     "Directory of the built household app (`index.html`, `assets/`, `icons/`), read once at "
+     "start and served at `/`; without `index.html` the hub answers `/` with 503.",
+     [](const toml::node& n, Config& c) -> Result<void> { return apply_path(n, c.web_root); }},
 };
 
 std::string where(std::string_view origin, const toml::source_region& src) {
@@ -149,6 +153,10 @@ std::string where(std::string_view origin, const toml::source_region& src) {
 }
 
 }  // namespace
+
+std::filesystem::path default_web_root() {
+    return HEARTH_DEFAULT_WEB_ROOT;
+}
 
 Result<LogLevel> parse_log_level(std::string_view text) {
     if (text == "trace") return LogLevel::kTrace;

@@ -17,6 +17,9 @@
 
 namespace hearth::core {
 
+// The built household app in this source tree (web/dist), fixed when the hub is compiled.
+std::filesystem::path default_web_root();
+
 enum class LogLevel : int { kInvalid = 0, kTrace, kDebug, kInfo, kWarn, kError };
 
 struct Config {
@@ -33,6 +36,8 @@ struct Config {
     std::optional<ListenAddress> redirect_listen;
     // The hub addresses a browser is told to reach for WebRTC live view.
     std::vector<IpNetwork> ice_networks = home_networks();
+    // The built household app (index.html, assets/, icons/), served at "/".
+    std::filesystem::path web_root = default_web_root();
 };
 
 // Files larger than this are refused before parsing: a config is a few lines.

@@ -69,6 +69,11 @@ const Expect kTable[] = {
     {"GET", "/setup", "/setup", true, true, true, true},
     {"GET", "/setup.js", "/setup.js", true, true, true, true},
     {"GET", "/setup.css", "/setup.css", true, true, true, true},
+    {"GET", "/", "/", true, true, true, true},
+    {"GET", "/sw.js", "/sw.js", true, true, true, true},
+    {"GET", "/manifest.webmanifest", "/manifest.webmanifest", true, true, true, true},
+    {"GET", "/assets/{file}", "/assets/index-abc.js", true, true, true, true},
+    {"GET", "/icons/{file}", "/icons/icon-192.png", true, true, true, true},
     {"POST", "/api/setup", "/api/setup", true, true, true, true},
     {"POST", "/api/login", "/api/login", true, true, true, true},
     {"POST", "/api/logout", "/api/logout", false, true, true, true},
@@ -122,6 +127,7 @@ protected:
         hub.tls_fingerprint = "AA:BB";
         hub.presence = &presence_;
         secure_ = std::make_unique<SecureRouter>(router_, accounts_.get());
+        hub.web_root = dir_ / "no-web-app";
         add_hub_routes(*secure_, hub);
     }
 

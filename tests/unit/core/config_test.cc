@@ -163,7 +163,7 @@ TEST(ConfigTest, ExampleFileParses) {
 TEST(ConfigTest, ReferenceListsEveryKey) {
     const auto ref = config_reference();
     for (const char* key : {"listen", "data_dir", "log_level", "segment_seconds", "tls_cert",
-                            "tls_key", "redirect_listen"}) {
+                            "tls_key", "redirect_listen", "web_root"}) {
         EXPECT_NE(ref.find(std::string("`") + key + "`"), std::string::npos) << key;
     }
 }

@@ -1,0 +1,431 @@
+// Drives the household app in Debian's Chromium (playwright-core, no test runner) against a
+// real hub on two simulated cameras: setup -> TOTP -> logout -> login with TOTP -> live grid
+// over WebRTC (framesDecoded grows) -> single view (first frame and glass-to-glass measured
+// from the sim camera's block clock) -> talk (the camera's speaker level rises) -> another
+// member sees the viewer in presence within 2 s and it clears within 10 s of the tab closing
+// -> a guest gets no stream of a camera it has no right on -> MSE fallback without WebRTC ->
+// timeline playback and download -> users -> audit log -> PWA checks.
+// Usage: node app.spec.mjs URL SETUP_CODE ARTIFACTS_DIR (tests/e2e/test_app.py runs it).
+import { createRequire } from 'node:module';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const [url, setupCode, artifacts] = process.argv.slice(2);
+if (!url || !setupCode || !artifacts) {
+  console.error('usage: node app.spec.mjs URL SETUP_CODE ARTIFACTS_DIR');
+  process.exit(2);
+}
+mkdirSync(artifacts, { recursive: true });
+
+const OWNER = 'olivia';
+const PASSPHRASE = 'copper-lantern-meadow-47-quietly';
+const started = Date.now();
+const log = (m) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${m}`);
+
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) for the enrolled secret.
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const out = [];
+  for (const ch of text.replace(/[=\s]/g, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+const step = () => Math.floor(Date.now() / 1000 / 30);
+function totp(secret, s = step()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(s));
+  const h = createHmac('sha1', base32(secret)).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+// Frames decoded by each <video> in `scope` grow over `ms`.
+async function framesGrow(page, selector, ms = 2500) {
+  const frames = () => page.$$eval(selector, (vs) =>
+    vs.map((v) => v.getVideoPlaybackQuality().totalVideoFrames));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const before = await frames();
+    await page.waitForTimeout(ms);
+    const after = await frames();
+    if (before.length > 0 && after.every((n, i) => n > before[i] && n > 0)) return after;
+    if (Date.now() > deadline) throw new Error(`video frames do not grow: ${before} -> ${after}`);
+  }
+}
+
+const CHROMIUM_ARGS = [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--ignore-certificate-errors', '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection',
+    '--autoplay-policy=no-user-gesture-required',
+];
+// framesDecoded of every live peer connection of the page, by camera.
+const framesDecoded = (page) => page.evaluate(async () => {
+  const out = [];
+  for (const pc of window.__hearth.peers.values()) {
+    let n = 0;
+    (await pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') n = r.framesDecoded; });
+    out.push(n);
+  }
+  return out;
+});
+
+// Glass-to-glass: each shown frame's block clock (sim camera, see media/sim_scene.h) against
+// the page's clock when the frame is displayed; the first second (the GOP cache) is skipped.
+const glassToGlass = (page, selector, ms) => page.evaluate(([sel, ms]) => new Promise((resolve) => {
+  const video = document.querySelector(sel);
+  const canvas = document.createElement('canvas');
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  const lat = [];
+  const start = performance.now();
+  const onFrame = (_now, meta) => {
+    const w = video.videoWidth, h = video.videoHeight;
+    if (w && performance.now() - start > 1000) {
+      canvas.width = w; canvas.height = h;
+      g.drawImage(video, 0, 0);
+      const y = 16 + 7 * Math.max(2, Math.floor(h / 180)) + 16;
+      const block = Math.min(Math.max(8, Math.floor(h / 45)), Math.max(2, Math.floor((w - 32) / 44)));
+      const row = g.getImageData(0, y + (block >> 1), 16 + 44 * block, 1).data;
+      const bit = (i) => row[(16 + i * block + (block >> 1)) * 4] > 128;
+      if (bit(0) && !bit(1) && bit(2) && !bit(3)) {
+        let v = 0;
+        for (let i = 0; i < 40; i++) v = v * 2 + (bit(4 + i) ? 1 : 0);
+        const shown = performance.timeOrigin + meta.expectedDisplayTime;
+        lat.push((shown - v) % 2 ** 40);  // the clock carries the low 40 bits of the ms
+      }
+    }
+    if (performance.now() - start < ms) video.requestVideoFrameCallback(onFrame);
+    else {
+      lat.sort((a, b) => a - b);
+      resolve({ n: lat.length, median: lat[lat.length >> 1] ?? Infinity,
+        p95: lat[Math.floor(lat.length * 0.95)] ?? Infinity });
+    }
+  };
+  video.requestVideoFrameCallback(onFrame);
+}), [selector, ms]);
+
+async function loginAs(page, name, passphrase) {
+  await page.goto(url + '/#/login');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/#\/$/);
+}
+
+// On the users page: adds an account (rights: live on every camera; a guest: camera 1 only).
+async function addUser(page, name, passphrase, role) {
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Their first passphrase').fill(passphrase);
+  await page.getByLabel('Role').selectOption(role);
+  if (role === 'guest') {
+    const form = page.locator('section[aria-labelledby="add-title"]');
+    await form.getByLabel('live on All cameras').uncheck();
+    await form.getByLabel('live on living-room').check();
+  }
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.locator(`li.user[data-user="${name}"]`).waitFor();
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'hearth-e2e-profile-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  ignoreHTTPSErrors: true,
+  viewport: { width: 1280, height: 800 },
+  permissions: ['microphone'],
+  args: CHROMIUM_ARGS,
+});
+// The other household members: their own browser, a cookie jar each.
+const others = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+});
+const otherContext = () => others.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+const problems = [];
+let failed = false;
+try {
+  const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('console', (m) => {
+    // Failed loads are judged by their responses below.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      problems.push(`console: ${m.text()} (at ${page.url()}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    }
+  });
+  page.on('response', (r) => {
+    const path = new URL(r.url()).pathname;
+    const expected = path === '/api/login' && r.status() === 403;  // asks for the TOTP code
+    if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} ${r.request().method()} ${path}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+
+  // ---- setup ----
+  await page.goto(url + '/');
+  await page.waitForURL(/#\/setup$/);
+  await page.waitForFunction(() =>
+    (document.querySelector('[data-testid="fingerprint"]')?.textContent ?? '').includes(':'));
+  const fingerprint = await page.getByTestId('fingerprint').textContent();
+  check(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/.test(fingerprint.trim()), `fingerprint ${fingerprint}`);
+  await page.getByLabel('Setup code').fill(setupCode);
+  await page.getByLabel('Your name (to log in)').fill(OWNER);
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Passphrase again').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Create the owner account' }).click();
+  const secret = (await page.getByTestId('totp-secret').textContent()).trim();
+  check(await page.locator('img.qr').getAttribute('src').then((s) => s.startsWith('data:image/svg+xml,')),
+    'QR code shown as a data: image');
+  log('owner created');
+
+  // ---- TOTP ----
+  const enrolStep = step();
+  await page.getByLabel('Code from the app').fill(totp(secret, enrolStep));
+  await page.getByRole('button', { name: 'Turn on two-factor login' }).click();
+  await page.getByTestId('recovery-codes').locator('li').first().waitFor();
+  const codes = await page.getByTestId('recovery-codes').locator('li').count();
+  check(codes >= 8, `recovery codes shown (${codes})`);
+  const cont = page.getByRole('button', { name: 'Continue' });
+  check(await cont.isDisabled(), 'Continue waits for "I have written them down"');
+  await page.getByLabel('I have written them down').check();
+  await cont.click();
+  await page.waitForURL(/#\/$/);
+  log('TOTP enrolled');
+
+  // ---- logout, login with TOTP (a code of a later step: codes are single-use) ----
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(/#\/login$/);
+  await page.getByLabel('Name', { exact: true }).fill(OWNER);
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const codeField = page.getByLabel(/Code from your authenticator app/);
+  await codeField.waitFor();
+  while (step() <= enrolStep) await page.waitForTimeout(500);
+  await codeField.fill(totp(secret));
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/#\/$/);
+  log('logged in with TOTP');
+
+  // ---- grid: both cameras over WebRTC, frames decoded in the peer connections' stats ----
+  await page.locator('.tile').nth(1).waitFor();
+  check(await page.locator('.tile').count() === 2, 'two cameras in the grid');
+  await page.locator('.tile .live[data-transport="webrtc"]').nth(1).waitFor();
+  const decoded0 = await framesDecoded(page);
+  await page.waitForTimeout(2000);
+  const decoded1 = await framesDecoded(page);
+  check(decoded0.length === 2 && decoded1.every((n, i) => n > decoded0[i]),
+    `framesDecoded grows on both cameras (${decoded0} -> ${decoded1})`);
+  log(`grid over WebRTC: framesDecoded ${decoded0} -> ${decoded1}`);
+  await page.screenshot({ path: join(artifacts, 'grid.png') });
+
+  // ---- users: a member who may watch everything, a guest who may watch camera 1 only ----
+  await page.goto(`${url}/#/users`);
+  await addUser(page, 'mark', 'pebble-harbour-violet-92-sunrise', 'member');
+  await addUser(page, 'gus', 'walnut-ember-tundra-38-drizzle', 'guest');
+  log('users added');
+
+  // ---- single view: time to first frame, glass-to-glass, talk ----
+  await page.goto(`${url}/#/`);
+  await page.locator('.tile .live[data-transport="webrtc"]').nth(1).waitFor();
+  await page.locator('.tile').first().getByRole('button').first().click();
+  await page.waitForURL(/#\/camera\/\d+$/);
+  const cameraId = page.url().match(/camera\/(\d+)/)[1];
+  await page.locator('.live-big[data-transport="webrtc"]').waitFor();
+  check(await page.getByTestId('transport').textContent() === 'WebRTC', 'transport badge');
+  await page.waitForFunction((id) => window.__hearth?.firstFrameMs?.has(Number(id)), cameraId);
+  const firstFrameMs = await page.evaluate((id) => window.__hearth.firstFrameMs.get(Number(id)), cameraId);
+  const g2g = await glassToGlass(page, '.live-big video', 4000);
+  log(`first decoded frame ${firstFrameMs.toFixed(0)} ms after opening the view (target <= 500); ` +
+    `glass-to-glass median ${g2g.median.toFixed(0)} ms, p95 ${g2g.p95.toFixed(0)} ms over ${g2g.n} frames (target <= 200)`);
+  check(firstFrameMs <= 500, `first frame within 500 ms (${firstFrameMs.toFixed(0)})`);
+  check(g2g.n >= 20 && g2g.median <= 200, `glass-to-glass within 200 ms (${JSON.stringify(g2g)})`);
+  await page.locator('.presence-item', { hasText: OWNER }).first().waitFor();
+
+  const speaker = () => page.evaluate((id) => fetch(`/api/cameras/${id}`).then((r) => r.json())
+    .then((c) => c.speaker), cameraId);
+  check((await speaker()).above_threshold === false, 'the speaker is quiet before talking');
+  const ptt = page.getByRole('button', { name: /Hold to talk/ });
+  await ptt.scrollIntoViewIfNeeded();
+  const pttBox = await ptt.boundingBox();
+  await page.mouse.move(pttBox.x + pttBox.width / 2, pttBox.y + pttBox.height / 2);
+  await page.mouse.down();
+  let heard = null;
+  for (const until = Date.now() + 10_000; Date.now() < until;) {
+    heard = await speaker();
+    if (heard.above_threshold) break;
+    await page.waitForTimeout(250);
+  }
+  check(heard?.above_threshold && heard.talker === OWNER,
+    `the sim camera hears the microphone (${JSON.stringify(heard)})`);
+  await page.locator('.presence-item', { hasText: 'talk' }).first().waitFor();
+  log(`talk: the camera's speaker level rose to ${heard.level_dbfs.toFixed(1)} dBFS (threshold ${heard.threshold_dbfs})`);
+  await page.screenshot({ path: join(artifacts, 'single.png') });
+  await page.mouse.up();
+  await page.waitForFunction(async (id) => {
+    const c = await fetch(`/api/cameras/${id}`).then((r) => r.json());
+    return c.speaker.talker === '';
+  }, cameraId);
+
+  // ---- presence: another member sees a new viewer within 2 s; it clears when the tab closes ----
+  const markContext = await otherContext();
+  const mark = await markContext.newPage();
+  mark.setDefaultTimeout(20_000);
+  mark.on('pageerror', (e) => problems.push(`page error (mark): ${e.message}`));
+  await loginAs(mark, 'mark', 'pebble-harbour-violet-92-sunrise');
+  await mark.goto(`${url}/#/camera/${cameraId}`);
+  await mark.locator('.presence-item', { hasText: OWNER }).first().waitFor();
+  const ownerViews = () => mark.locator('.presence-item', { hasText: OWNER }).count();
+  const before = await ownerViews();
+  const watcher = await context.newPage();
+  const opened = Date.now();
+  await watcher.goto(`${url}/#/camera/${cameraId}`);
+  await mark.waitForFunction(([n, name]) =>
+    [...document.querySelectorAll('.presence-item')].filter((e) => e.textContent.includes(name)).length > n,
+  [before, OWNER], { timeout: 2000 });
+  const seenMs = Date.now() - opened;
+  log(`another member saw the new viewer in ${seenMs} ms (target <= 2000)`);
+  await mark.screenshot({ path: join(artifacts, 'presence.png') });
+  const closed = Date.now();
+  await watcher.close();
+  await mark.waitForFunction(([n, name]) =>
+    [...document.querySelectorAll('.presence-item')].filter((e) => e.textContent.includes(name)).length <= n,
+  [before, OWNER], { timeout: 10_000 });
+  log(`the closed tab left presence after ${Date.now() - closed} ms (target <= 10000)`);
+  await markContext.close();
+
+  // ---- a guest without the live right on camera 2 gets no stream (refused by the hub) ----
+  const gusContext = await otherContext();
+  const gus = await gusContext.newPage();
+  await loginAs(gus, 'gus', 'walnut-ember-tundra-38-drizzle');
+  await gus.locator('.tile').first().waitFor();
+  check(await gus.locator('.tile').count() === 1, 'the guest sees only camera 1');
+  const refused = await gus.evaluate(() => Promise.all(['webrtc', 'live'].map((kind) =>
+    new Promise((resolve) => {
+      const ws = new WebSocket(`wss://${location.host}/api/cameras/2/${kind}`);
+      ws.onopen = () => { ws.close(); resolve(`${kind}: opened`); };
+      ws.onerror = () => resolve(`${kind}: refused`);
+    }))));
+  check(refused.every((r) => r.endsWith('refused')), `guest refused on camera 2 (${refused})`);
+  const direct = await gus.evaluate(() => fetch('/api/cameras/2/webrtc').then((r) => r.status));
+  check(direct === 403, `the hub answers 403 to the guest (${direct})`);
+  await gusContext.close();
+  log('a guest without the right gets no stream of camera 2');
+
+  // ---- MSE fallback: a page without WebRTC still plays ----
+  const mseContext = await otherContext();
+  await mseContext.addInitScript(() => { delete window.RTCPeerConnection; });
+  const msePage = await mseContext.newPage();
+  await loginAs(msePage, 'mark', 'pebble-harbour-violet-92-sunrise');
+  await msePage.goto(`${url}/#/camera/${cameraId}`);
+  await msePage.locator('.live-big[data-transport="mse"]').waitFor();
+  await framesGrow(msePage, '.live-big video');
+  check(await msePage.getByTestId('transport').textContent() === 'MSE fallback', 'MSE badge');
+  await mseContext.close();
+  log('MSE fallback plays without WebRTC');
+
+  // ---- timeline ----
+  await page.goto(`${url}/#/camera/${cameraId}/timeline`);
+  const range = page.locator('.daybar .range').first();
+  await range.waitFor();
+  const box = await range.boundingBox();
+  // Just left of the first range: playback snaps to where the recording starts.
+  await page.locator('.daybar').click({ position: {
+    x: Math.max(1, box.x - (await page.locator('.daybar').boundingBox()).x - 2), y: 20 } });
+  await page.waitForFunction(() => {
+    const v = document.querySelector('video.playback');
+    return v && v.currentTime > 0.5 && v.getVideoPlaybackQuality().totalVideoFrames > 5;
+  });
+  await page.getByRole('button', { name: '2×' }).click();
+  check(await page.$eval('video.playback', (v) => v.playbackRate) === 2, 'speed 2x');
+  log('timeline plays the recording');
+  await page.screenshot({ path: join(artifacts, 'timeline.png') });
+  // A download is an export: the login a minute ago is proof enough, no passphrase prompt.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download from the cursor' }).click(),
+  ]);
+  check(download.suggestedFilename().endsWith('.mp4'), `download ${download.suggestedFilename()}`);
+  const saved = join(artifacts, 'download.mp4');
+  await download.saveAs(saved);
+  check(statSync(saved).size > 10_000, 'the download holds video');
+  log('download of a range');
+
+  // ---- audit ----
+  await page.goto(`${url}/#/audit`);
+  await page.locator('table.audit td', { hasText: 'login.success' }).first().waitFor();
+  const audit = await page.evaluate(() => fetch('/api/audit?limit=500').then((r) => r.json()));
+  const did = (actor, action) => audit.entries.some((e) => e.actor === actor && e.action === action);
+  for (const [actor, action] of [[OWNER, 'live.start'], [OWNER, 'live.stop'], [OWNER, 'talk.start'],
+    [OWNER, 'talk.stop'], ['mark', 'live.start'], ['mark', 'live.stop'], ['mark', 'login.success']]) {
+    check(did(actor, action), `audit log has ${actor} ${action}`);
+  }
+  log('audit log lists both members\' viewing sessions and the talk');
+
+  // ---- PWA: the service worker is active and caches the shell, never the API ----
+  const cached = await page.evaluate(async () => {
+    const ready = await Promise.race([navigator.serviceWorker.ready,
+      new Promise((r) => setTimeout(() => r(null), 8000))]);
+    if (!ready) return null;
+    const urls = [];
+    for (const key of await caches.keys()) {
+      for (const req of await (await caches.open(key)).keys()) urls.push(new URL(req.url).pathname);
+    }
+    return urls;
+  });
+  check(cached !== null, 'service worker active');
+  check(cached.includes('/') && cached.includes('/manifest.webmanifest') &&
+    cached.some((u) => u.startsWith('/assets/')), `shell cached (${cached})`);
+  check(!cached.some((u) => u.startsWith('/api/')), `nothing from /api/ cached (${cached})`);
+  const manifest = await page.evaluate(() => fetch('/manifest.webmanifest').then((r) => r.json()));
+  check(manifest.display === 'standalone' && manifest.icons.some((i) => i.purpose === 'maskable'),
+    'manifest: standalone with a maskable icon');
+  log(`service worker caches the shell (${cached.length} files)`);
+
+  // ---- 360 px wide: no page scrolls sideways ----
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',
+    '#/audit', '#/account', `#/camera/${cameraId}/settings`]) {
+    await page.goto(`${url}/${hash}`);
+    await page.locator('main h1').waitFor();
+    await page.waitForTimeout(300);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (hash === '#/') await page.screenshot({ path: join(artifacts, 'grid-360.png') });
+    if (hash === `#/camera/${cameraId}`) await page.screenshot({ path: join(artifacts, 'single-360.png') });
+    check(width <= 360, `${hash} fits 360 px (scrollWidth ${width})`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  log('every page fits 360 px');
+
+  const errors = problems.filter((p) => !p.startsWith('note:'));
+  for (const p of problems) console.log(p);
+  check(errors.length === 0, `no page errors (${errors.join('; ')})`);
+  console.log(`PASS app flow (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+} catch (e) {
+  failed = true;
+  console.error(`FAIL ${e.stack ?? e}`);
+  for (const p of problems) console.error(p);
+  try {
+    const page = context.pages()[0];
+    await page.screenshot({ path: join(artifacts, 'failure.png') });
+    console.error(`at ${page.url()}; screenshot in ${artifacts}/failure.png`);
+  } catch {}
+} finally {
+  await others.close();
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

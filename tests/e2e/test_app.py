@@ -1,0 +1,50 @@
+"""The household app in a real browser: starts `hearth demo` (two simulated cameras) on a
+free port in a fresh data directory, then runs app.spec.mjs (playwright-core driving
+Debian's Chromium) against it. Screenshots go to build/e2e-artifacts/, and with
+HEARTH_UPDATE_SCREENSHOTS=1 also to docs/screenshots/ (what the README shows)."""
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import harness  # noqa: E402
+
+SCREENSHOTS = ("grid.png", "single.png", "presence.png", "timeline.png")
+
+
+def test_app_flow():
+    if not os.path.exists(os.path.join(ROOT, "web", "dist", "index.html")):
+        raise AssertionError("web/dist is not built: run make build")
+    if not shutil.which(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
+        raise harness.Skip("no Chromium at /usr/bin/chromium")
+    artifacts = os.environ.get("HEARTH_E2E_ARTIFACTS",
+                               os.path.join(os.path.dirname(os.path.dirname(harness.HEARTH)),
+                                            "..", "e2e-artifacts"))
+    artifacts = os.path.abspath(artifacts)
+    data = harness.tempdir("e2e")
+    # WebRTC on loopback only; the browser's many requests from one address are not limited.
+    config = harness.write_config(data, ice_networks=["127.0.0.0/8", "::1/128"],
+                                  client_requests_per_second=0)
+    hub = harness.Hub(os.path.join(data, "data"), config=config, demo=True, login=False)
+    try:
+        code = hub.setup_code()
+        assert code, "the hub printed no setup code:\n" + hub.output()
+        result = subprocess.run(["node", os.path.join(HERE, "app.spec.mjs"), hub.url, code,
+                                 artifacts], timeout=150)
+        assert result.returncode == 0, "the browser flow failed (see above)"
+    finally:
+        hub.stop()
+        shutil.rmtree(data, ignore_errors=True)
+    if os.environ.get("HEARTH_UPDATE_SCREENSHOTS") != "1":
+        return  # the README's copies change only when asked (keeps the tree clean)
+    shots = os.path.join(ROOT, "docs", "screenshots")
+    os.makedirs(shots, exist_ok=True)
+    for name in SCREENSHOTS:
+        shutil.copyfile(os.path.join(artifacts, name), os.path.join(shots, name))
+
+
+if __name__ == "__main__":
+    harness.run([test_app_flow])

@@ -10,7 +10,7 @@ debian_packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libgstrtspserver-1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-  gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-rtsp
+  gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-rtsp gstreamer1.0-alsa
   # networking, TLS, crypto
   libboost1.81-all-dev libssl-dev libsodium-dev libzxcvbn-dev libqrencode-dev
   # storage, config, CLI, logs

@@ -22,13 +22,14 @@ class LiveMseHandler final : public WebSocketHandler,
                              public std::enable_shared_from_this<LiveMseHandler> {
 public:
     LiveMseHandler(HubContext hub, core::CameraId camera, std::string who, std::string source,
-                   std::string user_agent, std::shared_ptr<media::LiveSubscription> subscription)
+                   std::string user_agent, LiveView view)
         : hub_(std::move(hub)),
           camera_(camera),
           who_(std::move(who)),
           source_(std::move(source)),
           user_agent_(std::move(user_agent)),
-          subscription_(std::move(subscription)) {}
+          subscription_(std::move(view.subscription)),
+          video_note_(std::move(view.video_note)) {}
 
     void on_open(std::shared_ptr<WebSocketPeer> peer) override {
         peer_ = peer;
@@ -86,8 +87,10 @@ private:
             for (auto& m : *messages) {
                 if (m.kind == media::LiveMessage::Kind::kInit) {
                     // Tells the page which SourceBuffer to make before the init segment comes.
-                    peer_->send_text(
-                        nlohmann::json{{"type", "init"}, {"mime", muxer_.mime_type()}}.dump());
+                    peer_->send_text(nlohmann::json{{"type", "init"},
+                                                    {"mime", muxer_.mime_type()},
+                                                    {"video", video_note_}}
+                                         .dump());
                 }
                 peer_->send_binary(std::move(m.bytes));
             }
@@ -107,6 +110,7 @@ private:
     const std::string source_;
     const std::string user_agent_;
     std::shared_ptr<media::LiveSubscription> subscription_;
+    const std::string video_note_;
     std::uint64_t presence_id_ = 0;
     std::shared_ptr<WebSocketPeer> peer_;
     media::LiveFmp4Muxer muxer_;
@@ -224,14 +228,14 @@ void add_live_routes(SecureRouter& router, const HubContext& hub) {
                        return Response::error(400, "this address speaks WebSocket only", req);
                    }
                    const auto camera = camera_param(req);
-                   auto subscription = hub.subscribe_live ? hub.subscribe_live(camera) : nullptr;
-                   if (!subscription) {
+                   auto view = hub.subscribe_live ? hub.subscribe_live(camera) : LiveView{};
+                   if (!view.subscription) {
                        return Response::error(404, "this camera is not running", req);
                    }
                    Response r;
                    r.upgrade = std::make_shared<LiveMseHandler>(
                        hub, camera, caller.name(), req.remote_address,
-                       caller.origin.user_agent.substr(0, 160), std::move(subscription));
+                       caller.origin.user_agent.substr(0, 160), std::move(view));
                    return r;
                });
 

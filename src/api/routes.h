@@ -38,6 +38,11 @@ struct CameraStatus {
     std::optional<media::SpeakerStatus> speaker;  // cameras with a loudspeaker for talk
 };
 
+struct LiveView {
+    std::shared_ptr<media::LiveSubscription> subscription;
+    std::string video_note;  // what the page says about the picture
+};
+
 struct HubContext {
     store::Index* index = nullptr;
     std::filesystem::path data_dir;
@@ -46,8 +51,9 @@ struct HubContext {
     std::function<std::vector<CameraStatus>()> camera_status;  // thread-safe
     auth::AccountService* accounts = nullptr;
     std::string tls_fingerprint;  // SHA-256 of the hub's certificate, shown at setup
-    // A new viewer of the camera's live feed; null when the camera is not running.
-    std::function<std::shared_ptr<media::LiveSubscription>(core::CameraId)> subscribe_live;
+    // A new browser viewer of the camera's live feed (H.264: an H.265 camera's is transcoded
+    // once for all its browser viewers); a null subscription when the camera is not running.
+    std::function<LiveView(core::CameraId)> subscribe_live;
     Presence* presence = nullptr;  // who is watching now
     // The camera's loudspeaker for talk; null when it has none the hub can drive.
     std::function<std::shared_ptr<media::Speaker>(core::CameraId)> speaker;

@@ -27,13 +27,14 @@ class WebRtcHandler final : public WebSocketHandler,
                             public std::enable_shared_from_this<WebRtcHandler> {
 public:
     WebRtcHandler(HubContext hub, core::CameraId camera, auth::Principal who, std::string source,
-                  std::string user_agent, std::shared_ptr<media::LiveSubscription> subscription)
+                  std::string user_agent, LiveView view)
         : hub_(std::move(hub)),
           camera_(camera),
           who_(std::move(who)),
           source_(std::move(source)),
           user_agent_(std::move(user_agent)),
-          subscription_(std::move(subscription)) {}
+          subscription_(std::move(view.subscription)),
+          video_note_(std::move(view.video_note)) {}
 
     void on_open(std::shared_ptr<WebSocketPeer> socket) override {
         socket_ = socket;
@@ -201,7 +202,7 @@ private:
         const auto& o = peer_->offer();
         socket_->send_text(signal({{"type", "offer"},
                                    {"sdp", sdp},
-                                   {"video", "H.264 as the camera sent it"},
+                                   {"video", video_note_},
                                    {"audio", o.camera_audio},
                                    {"talk", o.talk}}));
     }
@@ -283,6 +284,7 @@ private:
     const std::string source_;
     const std::string user_agent_;
     std::shared_ptr<media::LiveSubscription> subscription_;
+    const std::string video_note_;
     std::shared_ptr<WebSocketPeer> socket_;
     std::unique_ptr<media::WebRtcPeer> peer_;
     std::vector<media::TrackInfo> tracks_;
@@ -306,14 +308,14 @@ void add_webrtc_routes(SecureRouter& router, const HubContext& hub) {
                        return Response::error(400, "this address speaks WebSocket only", req);
                    }
                    const auto camera = camera_param(req);
-                   auto subscription = hub.subscribe_live ? hub.subscribe_live(camera) : nullptr;
-                   if (!subscription) {
+                   auto view = hub.subscribe_live ? hub.subscribe_live(camera) : LiveView{};
+                   if (!view.subscription) {
                        return Response::error(404, "this camera is not running", req);
                    }
                    Response r;
                    r.upgrade = std::make_shared<WebRtcHandler>(
                        hub, camera, *caller.who, req.remote_address,
-                       caller.origin.user_agent.substr(0, 160), std::move(subscription));
+                       caller.origin.user_agent.substr(0, 160), std::move(view));
                    return r;
                });
 }

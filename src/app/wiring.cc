@@ -180,10 +180,26 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.audit = hub->audit_.get();
     Hub* raw = hub.get();
     ctx.camera_status = [raw] { return raw->camera_status(); };
-    ctx.subscribe_live = [raw](core::CameraId id) -> std::shared_ptr<media::LiveSubscription> {
+    ctx.subscribe_live = [raw](core::CameraId id) -> api::LiveView {
         std::lock_guard lock(raw->cameras_mu_);
         const auto it = raw->cameras_.find(id);
-        return it == raw->cameras_.end() ? nullptr : it->second.live->subscribe();
+        if (it == raw->cameras_.end()) {
+            return {};
+        }
+        auto& cam = it->second;
+        const auto tracks = cam.live->tracks();
+        const bool h265 = std::any_of(tracks.begin(), tracks.end(), [](const auto& t) {
+            return t.codec == media::Codec::kH265;
+        });
+        if (!h265) {
+            return {cam.live->subscribe(), "H.264 as the camera sent it"};
+        }
+        if (!cam.h264) {
+            cam.h264 = std::make_unique<media::H264Fallback>(*cam.live);
+        }
+        return {cam.h264->subscribe(),
+                "H.264 made from the camera's H.265 (browsers do not play H.265); "
+                "recordings keep the H.265"};
     };
     ctx.speaker = [raw](core::CameraId id) -> std::shared_ptr<media::Speaker> {
         std::lock_guard lock(raw->cameras_mu_);
@@ -302,18 +318,29 @@ void Hub::reconcile_cameras() {
         cam.live = std::make_unique<media::LiveFeed>();
         cam.tee = std::make_unique<media::SinkTee>(
             std::vector<media::SourceSink*>{cam.recorder.get(), cam.live.get()});
-        if (stored_camera.kind == store::CameraKind::kSim) {
-            // The simulated camera's loudspeaker: what it hears goes to a WAV file.
-            cam.speaker = std::make_shared<media::WavSpeaker>(
-                &clock_, config_.data_dir / "sim" /
-                             ("camera-" + std::to_string(id.value()) + "-speaker.wav"));
-        }
+        cam.speaker = make_speaker(stored_camera);
         cam.source->start(cam.tee.get());
         spdlog::info("camera={} name={} started: {}", id.value(), stored_camera.name,
                      cam.source->describe());
         std::lock_guard lock(cameras_mu_);
         cameras_.emplace(id, std::move(cam));
     }
+}
+
+std::shared_ptr<media::Speaker> Hub::make_speaker(const store::Camera& camera) {
+    if (camera.kind == store::CameraKind::kSim) {
+        // The simulated camera's loudspeaker: what it hears goes to a WAV file.
+        return std::make_shared<media::WavSpeaker>(
+            &clock_, config_.data_dir / "sim" /
+                         ("camera-" + std::to_string(camera.id.value()) + "-speaker.wav"));
+    }
+    if (camera.kind == store::CameraKind::kV4l2) {
+        media::V4l2Options o;
+        if (media::apply_v4l2_options(camera.options, o) && !o.speaker_device.empty()) {
+            return std::make_shared<media::AlsaSpeaker>(&clock_, o.speaker_device);
+        }
+    }
+    return nullptr;  // IP cameras: the ONVIF audio backchannel (camera control issue)
 }
 
 void Hub::housekeeping() {

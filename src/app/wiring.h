@@ -22,6 +22,7 @@
 #include "api/routes.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "media/h264_fallback.h"
 #include "media/live_feed.h"
 #include "media/recorder.h"
 #include "media/source.h"
@@ -80,11 +81,14 @@ private:
         std::unique_ptr<media::LiveFeed> live;
         std::unique_ptr<media::SinkTee> tee;  // source -> recorder + live
         std::shared_ptr<media::Speaker> speaker;  // talk output; null: the camera has none
+        // H.264 for browsers when the camera sends H.265; made at the first such viewer.
+        std::unique_ptr<media::H264Fallback> h264;
         std::unique_ptr<media::Source> source;
     };
 
     explicit Hub(const core::Config& config) : config_(config) {}
     void reconcile_cameras();  // starts added cameras, stops removed ones
+    std::shared_ptr<media::Speaker> make_speaker(const store::Camera& camera);
     void housekeeping();       // thread: reconcile + retention, every few seconds
     void renew_setup_code();   // a fresh code when the printed one expired unused
     std::vector<api::CameraStatus> camera_status();

@@ -221,6 +221,11 @@ void LiveFeed::on_sample(const EncodedSample& sample) noexcept {
     }
 }
 
+std::vector<TrackInfo> LiveFeed::tracks() const {
+    std::lock_guard lock(mu_);
+    return tracks_;
+}
+
 void LiveFeed::on_state(SourceState state, const std::string&) noexcept {
     std::lock_guard lock(mu_);
     state_ = state;

@@ -97,6 +97,7 @@ public:
     std::shared_ptr<LiveSubscription> subscribe(SubscriptionOptions options = {});
     LiveFeedStats stats() const;
     SourceState state() const;
+    std::vector<TrackInfo> tracks() const;  // empty until the camera announced them
 
     void on_tracks(const std::vector<TrackInfo>& tracks) noexcept override;
     void on_sample(const EncodedSample& sample) noexcept override;

@@ -1,10 +1,14 @@
 #include "media/speaker.h"
 
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <cmath>
 #include <cstring>
+
+#include "media/gst.h"
 
 namespace hearth::media {
 namespace {
@@ -134,6 +138,51 @@ void WavSpeaker::close() {
     std::fwrite(h.data(), 1, h.size(), file_);
     std::fclose(file_);
     file_ = nullptr;
+}
+
+AlsaSpeaker::~AlsaSpeaker() { close(); }
+
+void AlsaSpeaker::open() {
+    auto pipeline = gst::parse_pipeline(
+        "appsrc name=src is-live=true format=time max-bytes=262144 "
+        "caps=audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1 ! "
+        "audioconvert ! audioresample ! alsasink name=out sync=false");
+    if (!pipeline) {
+        spdlog::warn("speaker {}: {}", device_, pipeline.error().message);
+        return;
+    }
+    g_object_set(gst::by_name(pipeline->get(), "out").get(), "device", device_.c_str(), nullptr);
+    if (gst_element_set_state(pipeline->get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        spdlog::warn("speaker {}: the ALSA device does not open", device_);
+        gst_element_set_state(pipeline->get(), GST_STATE_NULL);
+        return;
+    }
+    src_ = gst::by_name(pipeline->get(), "src").release();
+    pipeline_ = pipeline->release();
+    samples_ = 0;
+}
+
+void AlsaSpeaker::play(std::span<const std::int16_t> pcm) {
+    if (src_ == nullptr || pcm.empty()) {
+        return;
+    }
+    GstBuffer* b = gst_buffer_new_memdup(pcm.data(), pcm.size_bytes());
+    GST_BUFFER_PTS(b) = gst_util_uint64_scale(samples_, GST_SECOND, 48000);
+    GST_BUFFER_DURATION(b) = gst_util_uint64_scale(pcm.size(), GST_SECOND, 48000);
+    samples_ += pcm.size();
+    gst_app_src_push_buffer(GST_APP_SRC(static_cast<GstElement*>(src_)), b);
+}
+
+void AlsaSpeaker::close() {
+    if (pipeline_ == nullptr) {
+        return;
+    }
+    auto* pipeline = static_cast<GstElement*>(pipeline_);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(src_);
+    gst_object_unref(pipeline);
+    pipeline_ = nullptr;
+    src_ = nullptr;
 }
 
 }  // namespace hearth::media

@@ -79,4 +79,23 @@ private:
     std::uint32_t data_bytes_ = 0;
 };
 
+// A local camera's loudspeaker: ALSA output through GStreamer (alsasink), opened for each
+// talk session and closed after it so the device is free between sessions.
+class AlsaSpeaker final : public Speaker {
+public:
+    AlsaSpeaker(const core::Clock* clock, std::string device)
+        : Speaker(clock), device_(std::move(device)) {}
+    ~AlsaSpeaker() override;
+
+private:
+    void open() override;
+    void play(std::span<const std::int16_t> pcm) override;
+    void close() override;
+
+    const std::string device_;
+    void* pipeline_ = nullptr;  // GstElement*, kept out of this header
+    void* src_ = nullptr;       // GstElement* (appsrc)
+    std::uint64_t samples_ = 0;
+};
+
 }  // namespace hearth::media

@@ -28,6 +28,9 @@ core::Status apply_v4l2_options(std::string_view text, V4l2Options& o) {
         };
         if (key == "alsa" && value.is_string() && value.get<std::string>().size() < 64) {
             o.alsa_device = value.get<std::string>();
+        } else if (key == "speaker" && value.is_string() && !value.get<std::string>().empty() &&
+                   value.get<std::string>().size() < 64) {
+            o.speaker_device = value.get<std::string>();
         } else if (key == "width") {
             HEARTH_TRY(number(160, 3840, o.width));
         } else if (key == "height") {
@@ -39,7 +42,7 @@ core::Status apply_v4l2_options(std::string_view text, V4l2Options& o) {
         } else {
             return core::make_error(core::ErrorCode::kInvalidArgument,
                                     "unknown V4L2 option '" + key.substr(0, 32) +
-                                        "' (known: alsa, width, height, fps, kbps)");
+                                        "' (known: alsa, speaker, width, height, fps, kbps)");
         }
     }
     return {};

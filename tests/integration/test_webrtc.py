@@ -158,5 +158,50 @@ def test_updates_push_presence_to_every_member():
         assert hub.stop() == 0
 
 
+def test_h265_camera_is_shown_as_h264():
+    """Browsers play H.265 neither over WebRTC nor in MSE: one shared transcode per camera
+    gives them H.264, and both paths say so; the recording keeps the camera's H.265."""
+    d = h.tempdir("h265")
+    data = os.path.join(d, "data")
+    config = h.write_config(d, ice_networks=["127.0.0.0/8"], client_requests_per_second=0)
+    h.hearth("camera", "add", "attic", "--kind", "sim", "--options",
+             json.dumps({"video_codec": "h265", "width": 640, "height": 360, "fps": 15}),
+             "--data-dir", data)
+    hub = h.Hub(data, config=config)
+    try:
+        h.wait_for("camera online", lambda: hub.json("/api/cameras/1")[1]["state"] == "online", 30)
+        ws, offer = offer_for(hub)
+        assert "H.265" in offer["video"] and "H264/90000" in offer["sdp"], offer["video"]
+        ws.close()
+
+        live = h.WebSocket(hub, "/api/cameras/1/live", origin=hub.url)
+        init = live.recv_json()
+        assert init["mime"].startswith('video/mp4; codecs="avc1.'), init
+        assert "H.265" in init["video"], init
+        chunks, started = [], time.monotonic()
+        while time.monotonic() - started < 4:
+            kind, payload = live.recv()
+            assert kind == "binary"
+            chunks.append(payload)
+        live.close()
+        path = os.path.join(d, "fallback.mp4")
+        with open(path, "wb") as f:
+            f.write(b"".join(chunks))
+        streams = h.ffprobe_json(path, "-show_entries", "stream=codec_name")["streams"]
+        assert "h264" in [s["codec_name"] for s in streams], streams
+        h.ffmpeg_decodes(path)
+
+        def recorded_codecs():
+            _, rec = hub.json("/api/cameras/1/recordings")
+            return rec
+        h.wait_for("a recording", lambda: recorded_codecs().get("ranges"), 30)
+    finally:
+        assert hub.stop() == 0
+    db = h.index_db(data)
+    codecs = {row[0] for row in db.execute("SELECT codecs FROM segments")}
+    assert codecs and all(c.startswith("h265") for c in codecs), codecs
+
+
 if __name__ == "__main__":
-    h.run([test_webrtc_signalling, test_updates_push_presence_to_every_member])
+    h.run([test_webrtc_signalling, test_updates_push_presence_to_every_member,
+           test_h265_camera_is_shown_as_h264])

@@ -20,7 +20,8 @@ export class MseLive {
     private readonly video: HTMLVideoElement,
     private readonly camera: number,
     private readonly onError: (message: string) => void,
-    private readonly onInit: (mime: string) => void = () => {},
+    // The MIME type of the stream, and what the hub says about the picture (may be empty).
+    private readonly onInit: (mime: string, note: string) => void = () => {},
   ) {}
 
   start(): void {
@@ -61,7 +62,7 @@ export class MseLive {
   }
 
   private onText(text: string): void {
-    let msg: { type?: string; mime?: string; error?: string };
+    let msg: { type?: string; mime?: string; video?: string; error?: string };
     try {
       msg = JSON.parse(text);
     } catch {
@@ -70,18 +71,18 @@ export class MseLive {
     if (msg.type === 'error') {
       this.onError(msg.error ?? 'live view refused');
     } else if (msg.type === 'init' && msg.mime) {
-      this.setupMedia(msg.mime);
+      this.setupMedia(msg.mime, typeof msg.video === 'string' ? msg.video : '');
     }
   }
 
-  private setupMedia(mime: string): void {
+  private setupMedia(mime: string, note: string): void {
     // A second init means the camera changed codec or size: start a fresh MediaSource.
     this.teardownMedia();
     if (!MediaSource.isTypeSupported(mime)) {
       this.onError(`this browser cannot play ${mime}`);
       return;
     }
-    this.onInit(mime);
+    this.onInit(mime, note);
     const ms = new MediaSource();
     this.mediaSource = ms;
     this.objectUrl = URL.createObjectURL(ms);

@@ -39,7 +39,7 @@ export function useLive(camera: number, video: RefObject<HTMLVideoElement>): Liv
       console.info(`camera ${camera}: MSE fallback (${why})`);
       mse = new MseLive(el, camera,
         (message) => update({ error: message }),
-        (mime) => update({ note: `${codecs(mime)}, as recorded`, error: '' }));
+        (mime, note) => update({ note: note || `${codecs(mime)}, as recorded`, error: '' }));
       mse.start();
     };
 

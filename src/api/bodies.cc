@@ -209,4 +209,28 @@ core::Result<UserPatchBody> parse_user_patch_body(std::string_view body) {
     return out;
 }
 
+core::Result<CameraPatchBody> parse_camera_patch_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"name", "enabled"}));
+    CameraPatchBody out;
+    if (j.contains("name")) {
+        HEARTH_ASSIGN_OR_RETURN(auto name, text(j, "name", true, 64));
+        for (const unsigned char c : name) {
+            if (c < 0x20 || c == 0x7f) {
+                return bad("'name' must not contain control characters");
+            }
+        }
+        out.name = std::move(name);
+    }
+    if (const auto it = j.find("enabled"); it != j.end()) {
+        if (!it->is_boolean()) {
+            return bad("'enabled' must be true or false");
+        }
+        out.enabled = it->get<bool>();
+    }
+    if (!out.name && !out.enabled) {
+        return bad("give 'name', 'enabled' or both");
+    }
+    return out;
+}
+
 }  // namespace hearth::api

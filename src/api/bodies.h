@@ -64,6 +64,13 @@ struct UserPatchBody {
     std::optional<RightsByCamera> rights;
 };
 
+// PATCH /api/cameras/{id}: a new name (1-64 characters, no control characters) and/or
+// whether the camera runs (a stopped camera neither records nor streams).
+struct CameraPatchBody {
+    std::optional<std::string> name;
+    std::optional<bool> enabled;
+};
+
 core::Result<SetupBody> parse_setup_body(std::string_view body);
 // JSON, or an HTML form (application/x-www-form-urlencoded) when `form` is true.
 core::Result<LoginBody> parse_login_body(std::string_view body, bool form);
@@ -72,5 +79,6 @@ core::Result<PasswordChangeBody> parse_password_change_body(std::string_view bod
 core::Result<CodeBody> parse_code_body(std::string_view body);
 core::Result<NewUserBody> parse_new_user_body(std::string_view body);
 core::Result<UserPatchBody> parse_user_patch_body(std::string_view body);
+core::Result<CameraPatchBody> parse_camera_patch_body(std::string_view body);
 
 }  // namespace hearth::api

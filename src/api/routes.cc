@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/bodies.h"
 #include "api/playback.h"
 #include "core/time_text.h"
 
@@ -254,6 +255,39 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
         }
         return Response::json(200, camera_json(c, st).dump());
     });
+
+    // Renames a camera or stops and starts it (a stopped camera neither records nor streams).
+    router.add(Method::kPatch, "/api/cameras/{id}",
+               Rule{Access::kCamera, auth::Right::kManage, true},
+               [hub](const Request& req, Caller& caller) {
+                   auto body = parse_camera_patch_body(req.body);
+                   if (!body) {
+                       return Response::error(400, body.error().message, req);
+                   }
+                   const auto id = camera_param(req);
+                   auto updated = hub.index->update_camera(id, body->name, body->enabled);
+                   if (!updated) {
+                       const auto code = updated.error().code;
+                       if (code == core::ErrorCode::kNotFound) {
+                           return Response::error(404, "no such camera", req);
+                       }
+                       if (code == core::ErrorCode::kAlreadyExists) {
+                           return Response::error(409, updated.error().message, req);
+                       }
+                       return internal(req);
+                   }
+                   std::string detail;
+                   if (body->name) {
+                       detail += "name " + *body->name;
+                   }
+                   if (body->enabled) {
+                       detail += std::string(detail.empty() ? "" : ", ") +
+                                 (*body->enabled ? "started" : "stopped");
+                   }
+                   audit_camera(hub, caller.name(), "camera.update", id, req.remote_address,
+                                std::move(detail));
+                   return Response::json(200, camera_json(*updated, nullptr).dump());
+               });
 
     router.add(Method::kGet, "/api/cameras/{id}/recordings", kRecordings,
                [hub](const Request& req, Caller&) {

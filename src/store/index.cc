@@ -280,6 +280,36 @@ core::Result<Camera> Index::find_camera(std::string_view id_or_name) {
     return read_camera(s);
 }
 
+core::Result<Camera> Index::update_camera(core::CameraId id,
+                                         const std::optional<std::string>& name,
+                                         std::optional<bool> enabled) {
+    {
+        std::lock_guard lock(mu_);
+        HEARTH_ASSIGN_OR_RETURN(
+            auto s, db_.prepare("UPDATE cameras SET name = COALESCE(?, name), "
+                                "enabled = COALESCE(?, enabled) WHERE id = ?"));
+        if (name) {
+            s.bind(1, *name);
+        }
+        if (enabled) {
+            s.bind(2, std::int64_t{*enabled ? 1 : 0});
+        }
+        s.bind(3, id.value());
+        auto r = s.run();
+        if (!r) {
+            if (r.error().code == ErrorCode::kAlreadyExists) {
+                return make_error(ErrorCode::kAlreadyExists,
+                                  "a camera named '" + name.value_or("") + "' already exists");
+            }
+            return r.error();
+        }
+        if (db_.changes() == 0) {
+            return make_error(ErrorCode::kNotFound, "no such camera");
+        }
+    }
+    return get_camera(id);
+}
+
 core::Result<std::vector<std::string>> Index::remove_camera(core::CameraId id) {
     std::lock_guard lock(mu_);
     Database::Transaction tx(db_);

@@ -88,6 +88,9 @@ public:
     core::Result<core::CameraId> add_camera(const Camera& camera);
     core::Result<std::vector<Camera>> list_cameras();
     core::Result<Camera> get_camera(core::CameraId id);
+    // Renames and/or starts or stops a camera. Errors: kNotFound, kAlreadyExists (the name).
+    core::Result<Camera> update_camera(core::CameraId id, const std::optional<std::string>& name,
+                                       std::optional<bool> enabled);
     core::Result<Camera> find_camera(std::string_view id_or_name);
     // Removes the camera and its index rows; returns the segment paths to delete.
     core::Result<std::vector<std::string>> remove_camera(core::CameraId id);

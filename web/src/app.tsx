@@ -85,7 +85,7 @@ export function App() {
         case 'grid': page = <GridPage session={session} />; break;
         case 'camera': page = <CameraPage key={route.id} id={route.id} session={session} />; break;
         case 'timeline': page = <TimelinePage key={route.id} id={route.id} session={session} />; break;
-        case 'settings': page = <CameraSettingsPage key={route.id} id={route.id} />; break;
+        case 'settings': page = <CameraSettingsPage key={route.id} id={route.id} session={session} />; break;
         case 'account': page = <AccountPage session={session} onSession={adopt} />; break;
         case 'users': page = <UsersPage session={session} />; break;
         case 'audit': page = <AuditPage session={session} />; break;

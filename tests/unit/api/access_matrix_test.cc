@@ -51,6 +51,7 @@ const Expect kTable[] = {
     {"GET", "/api/cameras", "/api/cameras", false, true, true, true},
     {"GET", "/api/cameras/{id}", "/api/cameras/1", false, true, true, true},
     {"GET", "/api/cameras/{id}", "/api/cameras/2", false, false, false, true},
+    {"PATCH", "/api/cameras/{id}", "/api/cameras/1", false, false, false, true},
     {"GET", "/api/cameras/{id}/recordings", "/api/cameras/1/recordings", false, false, true, true},
     {"GET", "/api/cameras/{id}/recordings", "/api/cameras/2/recordings", false, false, false, true},
     {"GET", "/api/cameras/{id}/stream", "/api/cameras/1/stream", false, false, true, true},

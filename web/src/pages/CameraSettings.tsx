@@ -1,20 +1,65 @@
-// What the hub knows about one camera, read-only for now.
+// One camera's settings: its name and whether it runs (a stopped camera neither records
+// nor streams), for those with the `manage` right; what the hub knows about it for all.
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { get, messageOf, type Camera } from '../api';
+import { can, get, json, messageOf, withReauth, type Camera, type Session } from '../api';
 import { Status } from '../components/Status';
 
-export function CameraSettingsPage({ id }: { id: number }) {
+export function CameraSettingsPage({ id, session }: { id: number; session: Session }) {
   const [camera, setCamera] = useState<Camera | null>(null);
+  const [name, setName] = useState('');
+  const [enabled, setEnabled] = useState(true);
   const [message, setMessage] = useState('');
+  const [error, setError] = useState(false);
+  const mayManage = can(session, 'manage', id);
 
-  useEffect(() => {
-    get<Camera>(`/api/cameras/${id}`).then(setCamera).catch((e) => setMessage(messageOf(e)));
-  }, [id]);
+  const load = () => get<Camera>(`/api/cameras/${id}`).then((c) => {
+    setCamera(c);
+    setName(c.name);
+    setEnabled(c.enabled);
+  }).catch((e) => { setMessage(messageOf(e)); setError(true); });
+  useEffect(() => { void load(); }, [id]);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    if (!camera) return;
+    const body: { name?: string; enabled?: boolean } = {};
+    if (name.trim() !== camera.name) body.name = name.trim();
+    if (enabled !== camera.enabled) body.enabled = enabled;
+    if (Object.keys(body).length === 0) {
+      setMessage('Nothing changed.');
+      setError(false);
+      return;
+    }
+    try {
+      await withReauth(() => json('PATCH', `/api/cameras/${id}`, body));
+      setMessage(body.enabled === false ? 'Saved: the camera is stopping (no recording, no live view).'
+        : 'Saved.');
+      setError(false);
+      await load();
+    } catch (err) {
+      setMessage(messageOf(err));
+      setError(true);
+    }
+  };
 
   return (
     <main class="page">
       <h1>{camera?.name ?? `Camera ${id}`}: settings</h1>
+      {camera && mayManage && (
+        <form class="settings" onSubmit={save}>
+          <label>Name
+            <input value={name} maxLength={64} required
+              onInput={(e) => setName(e.currentTarget.value)} />
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={enabled}
+              onChange={(e) => setEnabled(e.currentTarget.checked)} />
+            Camera on (records and can be watched)
+          </label>
+          <button type="submit">Save</button>
+        </form>
+      )}
       {camera && (
         <dl class="facts">
           {Object.entries(camera).map(([k, v]) => (
@@ -25,11 +70,11 @@ export function CameraSettingsPage({ id }: { id: number }) {
           ))}
         </dl>
       )}
-      <p class="note">Editing (name, stream address, credentials, recording and retention) will
-        come here; until then use <code>hearth camera add|remove</code> and
-        <code> hearth retention</code> on the hub.</p>
+      {!mayManage && <p class="note">Only someone with the manage right on this camera can change it.</p>}
+      <p class="note">Stream address and credentials are set with <code>hearth camera add</code>
+        on the hub for now.</p>
       <p><a href={`#/camera/${id}`}>Back to the live view</a></p>
-      <Status message={message} error={!!message} />
+      <Status message={message} error={error} />
     </main>
   );
 }

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <memory>
 
+#include "api/live_viewing.h"
 #include "api/routes.h"
 #include "core/time_text.h"
 #include "media/live_fmp4.h"
@@ -18,56 +19,13 @@ namespace {
 // budget then makes it skip to the next keyframe.
 constexpr std::size_t kSendBudgetBytes = 2u << 20;
 
-class LiveMseHandler final : public WebSocketHandler,
-                             public std::enable_shared_from_this<LiveMseHandler> {
+class LiveMseHandler final : public LiveViewing {
 public:
-    LiveMseHandler(HubContext hub, core::CameraId camera, std::string who, std::string source,
-                   std::string user_agent, LiveView view)
-        : hub_(std::move(hub)),
-          camera_(camera),
-          who_(std::move(who)),
-          source_(std::move(source)),
-          user_agent_(std::move(user_agent)),
-          subscription_(std::move(view.subscription)),
-          video_note_(std::move(view.video_note)) {}
-
-    void on_open(std::shared_ptr<WebSocketPeer> peer) override {
-        peer_ = peer;
-        started_us_ = hub_.clock->now_us();
-        audit("live.start", {});
-        if (hub_.presence != nullptr) {
-            presence_id_ = hub_.presence->add(
-                {0, who_, camera_, "live", started_us_, source_, user_agent_}, peer);
-        }
-        // The feed calls this from the camera's thread: only hop to the connection's strand.
-        subscription_->set_notify([weak = weak_from_this(), weak_peer = std::weak_ptr(peer)] {
-            if (auto p = weak_peer.lock()) {
-                p->post([weak] {
-                    if (auto self = weak.lock()) {
-                        self->drain();
-                    }
-                });
-            }
-        });
-        drain();
-    }
-
-    void on_writable() override { drain(); }
-
-    void on_close() override {
-        if (hub_.presence != nullptr && presence_id_ != 0) {
-            hub_.presence->remove(presence_id_);
-        }
-        subscription_->set_notify(nullptr);
-        const auto seconds = (hub_.clock->now_us() - started_us_) / 1'000'000;
-        audit("live.stop", std::to_string(seconds) + " s, " +
-                               std::to_string(subscription_->dropped()) + " samples skipped");
-        subscription_.reset();
-        peer_.reset();
-    }
+    LiveMseHandler(HubContext hub, core::CameraId camera, Viewer viewer, LiveView view)
+        : LiveViewing(std::move(hub), camera, std::move(viewer), std::move(view), "mse") {}
 
 private:
-    void drain() {
+    void on_feed() override {
         if (!peer_ || !subscription_) {
             return;
         }
@@ -100,21 +58,7 @@ private:
         }
     }
 
-    void audit(const char* action, std::string detail) {
-        audit_camera(hub_, who_, action, camera_, source_, std::move(detail));
-    }
-
-    const HubContext hub_;
-    const core::CameraId camera_;
-    const std::string who_;
-    const std::string source_;
-    const std::string user_agent_;
-    std::shared_ptr<media::LiveSubscription> subscription_;
-    const std::string video_note_;
-    std::uint64_t presence_id_ = 0;
-    std::shared_ptr<WebSocketPeer> peer_;
     media::LiveFmp4Muxer muxer_;
-    core::WallMicros started_us_ = 0;
 };
 
 // Pushes {"type":"presence",...} to one app whenever anyone starts or stops watching.
@@ -234,8 +178,7 @@ void add_live_routes(SecureRouter& router, const HubContext& hub) {
                    }
                    Response r;
                    r.upgrade = std::make_shared<LiveMseHandler>(
-                       hub, camera, caller.name(), req.remote_address,
-                       caller.origin.user_agent.substr(0, 160), std::move(view));
+                       hub, camera, viewer_of(req, caller), std::move(view));
                    return r;
                });
 

@@ -11,6 +11,7 @@
 
 #include <memory>
 
+#include "api/live_viewing.h"
 #include "api/routes.h"
 #include "media/webrtc_peer.h"
 
@@ -23,35 +24,10 @@ constexpr int kMaxCandidates = 64;
 
 std::string signal(const nlohmann::json& j) { return j.dump(); }
 
-class WebRtcHandler final : public WebSocketHandler,
-                            public std::enable_shared_from_this<WebRtcHandler> {
+class WebRtcHandler final : public LiveViewing {
 public:
-    WebRtcHandler(HubContext hub, core::CameraId camera, auth::Principal who, std::string source,
-                  std::string user_agent, LiveView view)
-        : hub_(std::move(hub)),
-          camera_(camera),
-          who_(std::move(who)),
-          source_(std::move(source)),
-          user_agent_(std::move(user_agent)),
-          subscription_(std::move(view.subscription)),
-          video_note_(std::move(view.video_note)) {}
-
-    void on_open(std::shared_ptr<WebSocketPeer> socket) override {
-        socket_ = socket;
-        started_us_ = hub_.clock->now_us();
-        audit_camera(hub_, who_.name, "live.start", camera_, source_, "webrtc");
-        if (hub_.presence != nullptr) {
-            presence_id_ = hub_.presence->add(
-                {0, who_.name, camera_, "live", started_us_, source_, user_agent_}, socket);
-        }
-        subscription_->set_notify([weak = weak_from_this(), weak_socket = std::weak_ptr(socket)] {
-            if (auto s = weak_socket.lock()) {
-                s->post([weak] {
-                    if (auto self = weak.lock()) self->on_feed();
-                });
-            }
-        });
-    }
+    WebRtcHandler(HubContext hub, core::CameraId camera, Viewer viewer, LiveView view)
+        : LiveViewing(std::move(hub), camera, std::move(viewer), std::move(view), "webrtc") {}
 
     void on_text(std::string_view text) override {
         if (text.size() > kMaxSignalBytes) {
@@ -66,14 +42,14 @@ public:
             start_requested_ = true;
             on_feed();
         } else if (type == "answer") {
-            if (!peer_ || !j.contains("sdp") || !j["sdp"].is_string()) {
+            if (!rtc_ || !j.contains("sdp") || !j["sdp"].is_string()) {
                 return fail("an answer needs an offer first and an \"sdp\" string");
             }
-            if (auto r = peer_->set_answer(j["sdp"].get_ref<const std::string&>()); !r) {
+            if (auto r = rtc_->set_answer(j["sdp"].get_ref<const std::string&>()); !r) {
                 return fail(r.error().message);
             }
         } else if (type == "ice") {
-            if (!peer_ || !j.contains("candidate") || !j["candidate"].is_string() ||
+            if (!rtc_ || !j.contains("candidate") || !j["candidate"].is_string() ||
                 !j.contains("sdpMLineIndex") || !j["sdpMLineIndex"].is_number_unsigned()) {
                 return fail("ice needs an offer first, a \"candidate\" and \"sdpMLineIndex\"");
             }
@@ -84,7 +60,7 @@ public:
             if (c.empty()) {
                 return;  // end of candidates
             }
-            if (auto r = peer_->add_remote_candidate(j["sdpMLineIndex"].get<unsigned>(), c); !r) {
+            if (auto r = rtc_->add_remote_candidate(j["sdpMLineIndex"].get<unsigned>(), c); !r) {
                 return fail(r.error().message);
             }
         } else if (type == "talk") {
@@ -97,31 +73,19 @@ public:
         }
     }
 
-    void on_writable() override { on_feed(); }
-
-    void on_close() override {
+private:
+    void on_end() override {
         set_talk(false);
-        subscription_->set_notify(nullptr);
-        peer_.reset();  // stops the pipeline; no callback runs after this
-        if (hub_.presence != nullptr && presence_id_ != 0) {
-            hub_.presence->remove(presence_id_);
-        }
-        const auto seconds = (hub_.clock->now_us() - started_us_) / 1'000'000;
-        audit_camera(hub_, who_.name, "live.stop", camera_, source_,
-                     "webrtc, " + std::to_string(seconds) + " s, " +
-                         std::to_string(subscription_->dropped()) + " samples skipped");
-        subscription_.reset();
-        socket_.reset();
+        rtc_.reset();  // stops the pipeline; no callback runs after this
     }
 
-private:
     // Runs on the strand: starts the peer once the camera's tracks are known, and feeds it
     // once it is connected (samples sent earlier would be lost before DTLS is up).
-    void on_feed() {
-        if (!socket_ || !subscription_) {
+    void on_feed() override {
+        if (!peer_ || !subscription_) {
             return;
         }
-        if (!peer_ && start_requested_) {
+        if (!rtc_ && start_requested_) {
             while (tracks_.empty()) {
                 auto item = subscription_->pop();
                 if (!item) {
@@ -135,33 +99,33 @@ private:
                 make_peer();
             }
         }
-        if (peer_ && connected_) {
-            while (peer_->queued_bytes() < kPipelineBudgetBytes) {
+        if (rtc_ && connected_) {
+            while (rtc_->queued_bytes() < kPipelineBudgetBytes) {
                 auto item = subscription_->pop();
                 if (!item) {
                     break;
                 }
-                if (!peer_->push(*item)) {
+                if (!rtc_->push(*item)) {
                     return fail("the camera's stream changed; reconnect to see it");
                 }
             }
         }
         if (subscription_->ended()) {
-            socket_->close();
+            peer_->close();
         }
     }
 
     void make_peer() {
         media::WebRtcOptions options;
         options.tracks = tracks_;
-        options.talk = who_.can(auth::Right::kTalk, camera_) && hub_.speaker &&
+        options.talk = viewer_.who.can(auth::Right::kTalk, camera_) && hub_.speaker &&
                        hub_.speaker(camera_) != nullptr;
         options.offer_candidate = hub_.ice_address_allowed;
-        auto weak = weak_from_this();
-        auto post = [weak, weak_socket = std::weak_ptr(socket_)](auto work) {
+        // Callbacks come from GStreamer threads: each only hops to the connection's strand.
+        auto post = [weak = weak_from_this(), weak_socket = std::weak_ptr(peer_)](auto work) {
             if (auto s = weak_socket.lock()) {
                 s->post([weak, work = std::move(work)]() mutable {
-                    if (auto self = weak.lock()) work(*self);
+                    if (auto self = weak.lock()) work(static_cast<WebRtcHandler&>(*self));
                 });
             }
         };
@@ -171,7 +135,7 @@ private:
         };
         cb.on_ice_candidate = [post](unsigned mline, std::string candidate) {
             post([mline, candidate = std::move(candidate)](WebRtcHandler& self) {
-                self.socket_->send_text(signal(
+                self.peer_->send_text(signal(
                     {{"type", "ice"}, {"candidate", candidate}, {"sdpMLineIndex", mline}}));
             });
         };
@@ -192,15 +156,15 @@ private:
         if (!peer) {
             return fail(peer.error().message);
         }
-        peer_ = std::move(*peer);
+        rtc_ = std::move(*peer);
     }
 
     void send_offer(const std::string& sdp) {
-        if (!socket_ || !peer_) {
+        if (!peer_ || !rtc_) {
             return;
         }
-        const auto& o = peer_->offer();
-        socket_->send_text(signal({{"type", "offer"},
+        const auto& o = rtc_->offer();
+        peer_->send_text(signal({{"type", "offer"},
                                    {"sdp", sdp},
                                    {"video", video_note_},
                                    {"audio", o.camera_audio},
@@ -208,48 +172,48 @@ private:
     }
 
     void on_state(const std::string& state) {
-        if (!socket_) {
+        if (!peer_) {
             return;
         }
-        socket_->send_text(signal({{"type", "state"}, {"state", state}}));
+        peer_->send_text(signal({{"type", "state"}, {"state", state}}));
         if (state == "connected" && !connected_) {
             connected_ = true;
             on_feed();
         } else if (state == "failed" || state == "closed") {
-            socket_->close();
+            peer_->close();
         }
     }
 
     void set_talk(bool on) {
-        if (on == talking_ || !peer_) {
-            if (on && !peer_ && socket_) fail("talk needs a connected live view");
+        if (on == talking_ || !rtc_) {
+            if (on && !rtc_ && peer_) fail("talk needs a connected live view");
             return;
         }
         auto speaker = hub_.speaker ? hub_.speaker(camera_) : nullptr;
         if (on) {
-            if (!peer_->offer().talk || speaker == nullptr) {
-                audit_camera(hub_, who_.name, "talk.refused", camera_, source_, "no talk right");
-                socket_->send_text(signal({{"type", "error"},
+            if (!rtc_->offer().talk || speaker == nullptr) {
+                audit_camera(hub_, viewer_.who.name, "talk.refused", camera_, viewer_.source, "no talk right");
+                peer_->send_text(signal({{"type", "error"},
                                            {"error", "you may not talk through this camera"}}));
                 return;
             }
-            if (auto holder = speaker->begin(talk_session_id(), who_.name)) {
-                socket_->send_text(signal(
+            if (auto holder = speaker->begin(talk_session_id(), viewer_.who.name)) {
+                peer_->send_text(signal(
                     {{"type", "error"}, {"error", *holder + " is talking through this camera"}}));
                 return;
             }
             talking_ = true;
             talk_started_us_ = hub_.clock->now_us();
-            peer_->set_talking(true);
-            audit_camera(hub_, who_.name, "talk.start", camera_, source_, {});
+            rtc_->set_talking(true);
+            audit_camera(hub_, viewer_.who.name, "talk.start", camera_, viewer_.source, {});
             if (hub_.presence != nullptr) {
                 talk_presence_id_ = hub_.presence->add(
-                    {0, who_.name, camera_, "talk", talk_started_us_, source_, user_agent_},
-                    socket_);
+                    {0, viewer_.who.name, camera_, "talk", talk_started_us_, viewer_.source, viewer_.user_agent},
+                    peer_);
             }
         } else {
             talking_ = false;
-            peer_->set_talking(false);
+            rtc_->set_talking(false);
             if (speaker != nullptr) {
                 speaker->end(talk_session_id());
             }
@@ -258,11 +222,11 @@ private:
                 talk_presence_id_ = 0;
             }
             const auto seconds = (hub_.clock->now_us() - talk_started_us_) / 1'000'000;
-            audit_camera(hub_, who_.name, "talk.stop", camera_, source_,
+            audit_camera(hub_, viewer_.who.name, "talk.stop", camera_, viewer_.source,
                          std::to_string(seconds) + " s");
         }
-        if (socket_) {
-            socket_->send_text(signal({{"type", "talk"}, {"on", talking_}}));
+        if (peer_) {
+            peer_->send_text(signal({{"type", "talk"}, {"on", talking_}}));
         }
     }
 
@@ -270,31 +234,21 @@ private:
     std::uint64_t talk_session_id() const { return reinterpret_cast<std::uintptr_t>(this); }
 
     void fail(const std::string& message) {
-        if (!socket_) {
+        if (!peer_) {
             return;
         }
-        spdlog::info("webrtc {} camera {}: {}", who_.name, camera_.value(), message);
-        socket_->send_text(signal({{"type", "error"}, {"error", message}}));
-        socket_->close();
+        spdlog::info("webrtc {} camera {}: {}", viewer_.who.name, camera_.value(), message);
+        peer_->send_text(signal({{"type", "error"}, {"error", message}}));
+        peer_->close();
     }
 
-    const HubContext hub_;
-    const core::CameraId camera_;
-    const auth::Principal who_;
-    const std::string source_;
-    const std::string user_agent_;
-    std::shared_ptr<media::LiveSubscription> subscription_;
-    const std::string video_note_;
-    std::shared_ptr<WebSocketPeer> socket_;
-    std::unique_ptr<media::WebRtcPeer> peer_;
+    std::unique_ptr<media::WebRtcPeer> rtc_;
     std::vector<media::TrackInfo> tracks_;
     bool start_requested_ = false;
     bool connected_ = false;
     bool talking_ = false;
     int candidates_ = 0;
-    std::uint64_t presence_id_ = 0;
     std::uint64_t talk_presence_id_ = 0;
-    core::WallMicros started_us_ = 0;
     core::WallMicros talk_started_us_ = 0;
 };
 
@@ -313,9 +267,9 @@ void add_webrtc_routes(SecureRouter& router, const HubContext& hub) {
                        return Response::error(404, "this camera is not running", req);
                    }
                    Response r;
-                   r.upgrade = std::make_shared<WebRtcHandler>(
-                       hub, camera, *caller.who, req.remote_address,
-                       caller.origin.user_agent.substr(0, 160), std::move(view));
+                   r.upgrade = std::make_shared<WebRtcHandler>(hub, camera,
+                                                               viewer_of(req, caller),
+                                                               std::move(view));
                    return r;
                });
 }

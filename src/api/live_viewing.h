@@ -1,0 +1,52 @@
+// What every live viewing of a camera shares, whatever carries it (WebRTC or fMP4 over the
+// WebSocket): the subscription to the camera's one live feed, the presence entry that
+// shows it to the household, and its start and stop in the audit log.
+//
+// Thread: everything on the connection's strand (the feed's notifications are posted there).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/routes.h"
+
+namespace hearth::api {
+
+// Who opened the viewing and from where, as the gate saw the request.
+struct Viewer {
+    auth::Principal who;
+    std::string source;      // client address
+    std::string user_agent;  // shortened
+};
+
+Viewer viewer_of(const Request& req, const Caller& caller);
+
+class LiveViewing : public WebSocketHandler, public std::enable_shared_from_this<LiveViewing> {
+public:
+    void on_open(std::shared_ptr<WebSocketPeer> peer) override;
+    void on_close() override;
+    void on_writable() override { on_feed(); }
+
+protected:
+    LiveViewing(HubContext hub, core::CameraId camera, Viewer viewer, LiveView view,
+                std::string transport);
+
+    // Items are waiting in subscription_ (or the socket drained): take what fits.
+    virtual void on_feed() = 0;
+    // Runs last in on_close, before the subscription and the socket are let go.
+    virtual void on_end() {}
+
+    const HubContext hub_;
+    const core::CameraId camera_;
+    const Viewer viewer_;
+    const std::string video_note_;  // what the page says about the picture
+    std::shared_ptr<media::LiveSubscription> subscription_;
+    std::shared_ptr<WebSocketPeer> peer_;
+    core::WallMicros started_us_ = 0;
+
+private:
+    const std::string transport_;  // "webrtc", "mse"
+    std::uint64_t presence_id_ = 0;
+};
+
+}  // namespace hearth::api

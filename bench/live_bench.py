@@ -76,12 +76,20 @@ class WebRtcViewer:
         self.ice = self.webrtc.get_property("ice-agent")  # held: PyGObject drops a ref
         self.ice.ref()
         self.ice.emit("add-local-ip-address", "127.0.0.1")
+        self.webrtc.connect("deep-element-added", self._no_upnp)
         self.webrtc.connect("on-ice-candidate", self._on_candidate)
         self.webrtc.connect("pad-added", self._on_pad)
         self.pipe.set_state(Gst.State.PLAYING)
         self._send({"type": "start"})
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
+
+    @staticmethod
+    def _no_upnp(_bin, _sub, element):
+        # As the hub does: libnice must not search the network for routers over SSDP.
+        factory = element.get_factory()
+        if factory and factory.get_name() in ("nicesrc", "nicesink"):
+            element.get_property("agent").set_property("upnp", False)
 
     def _send(self, message):
         with self.send_lock:

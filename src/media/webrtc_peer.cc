@@ -2,6 +2,7 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/pbutils/codec-utils.h>
 #include <gst/sdp/sdp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
@@ -66,6 +67,11 @@ Caps video_input_caps(const TrackInfo& t) {
                                   GST_TYPE_BUFFER, cd, "width", G_TYPE_INT, t.width, "height",
                                   G_TYPE_INT, t.height, nullptr));
     gst_buffer_unref(cd);
+    // Profile and level as the payloader's peers ask for them (avcC bytes 1-3 are laid out
+    // as the SPS's), so no parser has to run per frame to find them.
+    if (t.codec_data.size() >= 4) {
+        gst_codec_utils_h264_caps_set_level_and_profile(caps.get(), &t.codec_data[1], 3);
+    }
     return caps;
 }
 
@@ -352,6 +358,22 @@ void on_answer_applied(GstPromise* promise, gpointer data) {
     gst_promise_unref(promise);
 }
 
+// libnice would ask the home router over UPnP IGD to open ports to the hub (and sends SSDP
+// searches to every network it finds): never. The hub is reached inside `ice_networks`.
+void on_element_added(GstBin*, GstBin*, GstElement* element, gpointer) {
+    GstElementFactory* factory = gst_element_get_factory(element);
+    const char* name = factory ? GST_OBJECT_NAME(factory) : "";
+    if (std::string_view(name) != "nicesrc" && std::string_view(name) != "nicesink") {
+        return;
+    }
+    GObject* agent = nullptr;
+    g_object_get(element, "agent", &agent, nullptr);
+    if (agent != nullptr) {
+        g_object_set(agent, "upnp", FALSE, nullptr);
+        g_object_unref(agent);
+    }
+}
+
 GstWebRTCRTPTransceiver* transceiver(GstElement* webrtc, int index) {
     GstWebRTCRTPTransceiver* t = nullptr;
     g_signal_emit_by_name(webrtc, "get-transceiver", index, &t);
@@ -388,7 +410,7 @@ core::Result<std::unique_ptr<WebRtcPeer>> WebRtcPeer::start(WebRtcOptions option
 
     std::string description =
         "webrtcbin name=webrtc bundle-policy=max-bundle latency=0 "
-        "appsrc name=vsrc is-live=true format=time max-bytes=8388608 ! h264parse ! "
+        "appsrc name=vsrc is-live=true format=time max-bytes=8388608 ! "
         "rtph264pay config-interval=-1 aggregate-mode=zero-latency mtu=1200 ! "
         "capsfilter name=vcaps ! webrtc. ";
     if (audio_path) {
@@ -467,6 +489,8 @@ core::Result<std::unique_ptr<WebRtcPeer>> WebRtcPeer::start(WebRtcOptions option
     g_signal_connect(impl->webrtc.get(), "notify::connection-state",
                      G_CALLBACK(on_connection_state), raw);
     g_signal_connect(impl->webrtc.get(), "pad-added", G_CALLBACK(on_pad_added), raw);
+    g_signal_connect(impl->webrtc.get(), "deep-element-added", G_CALLBACK(on_element_added),
+                     nullptr);
     gst::BusPtr bus(gst_element_get_bus(impl->pipeline.get()));
     gst_bus_set_sync_handler(bus.get(), on_bus, raw, nullptr);
 

@@ -5,6 +5,7 @@ candidates stay inside `ice_networks`, bad messages get clear errors, guests wit
 media path itself is exercised by the browser test (tests/e2e)."""
 import json
 import os
+import socket
 import time
 
 import harness as h
@@ -25,6 +26,36 @@ def candidates(ws, count):
         m = ws.recv_json()
         if m["type"] == "ice":
             out.append(m["candidate"])
+    return out
+
+
+def udp_sockets(pid):
+    """(address, port) of every UDP socket the process holds, from /proc."""
+    import glob
+    inodes = set()
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    out = []
+    for table, v6 in (("/proc/net/udp", False), ("/proc/net/udp6", True)):
+        with open(table) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if fields[9] not in inodes:
+                    continue
+                addr, port = fields[1].split(":")
+                raw = bytes.fromhex(addr)
+                if v6:  # four little-endian 32-bit words
+                    raw = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                    text = socket.inet_ntop(socket.AF_INET6, raw)
+                else:
+                    text = socket.inet_ntop(socket.AF_INET, raw[::-1])
+                out.append((text, int(port, 16)))
     return out
 
 
@@ -50,6 +81,11 @@ def test_webrtc_signalling():
             assert c.split()[4].startswith("127."), c
         status, presence = hub.json("/api/presence")
         assert [p["kind"] for p in presence["presence"]] == ["live"], presence
+        # ICE opened ports on the allowed networks only, and nothing asked a router over
+        # UPnP (SSDP, port 1900) to open the hub to the internet.
+        sockets = udp_sockets(hub.proc.pid)
+        assert sockets and all(a.startswith("127.") or a == "::1" for a, _ in sockets), sockets
+        assert not any(port == 1900 for _, port in sockets), sockets
 
         # Malformed signalling gets a clear error and the socket is closed.
         ws.send_text("{not json")

@@ -8,7 +8,7 @@
 // Usage: node app.spec.mjs URL SETUP_CODE ARTIFACTS_DIR (tests/e2e/test_app.py runs it).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,6 +49,19 @@ function totp(secret, s = step()) {
   const h = createHmac('sha1', base32(secret)).update(counter).digest();
   const o = h[h.length - 1] & 0xf;
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+// axe-core's WCAG 2 A/AA rules on the page as it is; serious or critical findings fail.
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+async function accessible(page, what) {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(() => window.axe.run(document, {
+    runOnly: ['wcag2a', 'wcag2aa'],
+    // A camera's picture has no speech to caption.
+    rules: { 'video-caption': { enabled: false } },
+  }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.nodes.length}: ${v.nodes[0].target.join(' ')})`)));
+  check(found.length === 0, `${what} is accessible: ${found.join('; ')}`);
 }
 
 function check(cond, what) {
@@ -121,8 +134,12 @@ const glassToGlass = (page, selector, ms) => page.evaluate(([sel, ms]) => new Pr
   video.requestVideoFrameCallback(onFrame);
 }), [selector, ms]);
 
-async function loginAs(page, name, passphrase) {
+async function loginAs(page, name, passphrase, audit = false) {
   await page.goto(url + '/#/login');
+  if (audit) {
+    await page.getByLabel('Name', { exact: true }).waitFor();
+    await accessible(page, '#/login');
+  }
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -181,6 +198,7 @@ try {
   await page.waitForFunction(() =>
     (document.querySelector('[data-testid="fingerprint"]')?.textContent ?? '').includes(':'));
   const fingerprint = await page.getByTestId('fingerprint').textContent();
+  await accessible(page, '#/setup');
   check(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/.test(fingerprint.trim()), `fingerprint ${fingerprint}`);
   await page.getByLabel('Setup code').fill(setupCode);
   await page.getByLabel('Your name (to log in)').fill(OWNER);
@@ -314,7 +332,7 @@ try {
   // ---- a guest without the live right on camera 2 gets no stream (refused by the hub) ----
   const gusContext = await otherContext();
   const gus = await gusContext.newPage();
-  await loginAs(gus, 'gus', 'walnut-ember-tundra-38-drizzle');
+  await loginAs(gus, 'gus', 'walnut-ember-tundra-38-drizzle', true);
   await gus.locator('.tile').first().waitFor();
   check(await gus.locator('.tile').count() === 1, 'the guest sees only camera 1');
   const refused = await gus.evaluate(() => Promise.all(['webrtc', 'live'].map((kind) =>
@@ -355,7 +373,8 @@ try {
   });
   await page.getByRole('button', { name: '2×' }).click();
   check(await page.$eval('video.playback', (v) => v.playbackRate) === 2, 'speed 2x');
-  log('timeline plays the recording');
+  await page.locator('.watchers-on', { hasText: OWNER }).waitFor();  // playback in presence
+  log('timeline plays the recording, and the playback shows in presence');
   await page.screenshot({ path: join(artifacts, 'timeline.png') });
   // A download is an export: the login a minute ago is proof enough, no passphrase prompt.
   const [download] = await Promise.all([
@@ -374,7 +393,7 @@ try {
   const audit = await page.evaluate(() => fetch('/api/audit?limit=500').then((r) => r.json()));
   const did = (actor, action) => audit.entries.some((e) => e.actor === actor && e.action === action);
   for (const [actor, action] of [[OWNER, 'live.start'], [OWNER, 'live.stop'], [OWNER, 'talk.start'],
-    [OWNER, 'talk.stop'], ['mark', 'live.start'], ['mark', 'live.stop'], ['mark', 'login.success']]) {
+    [OWNER, 'talk.stop'], [OWNER, 'playback.start'], ['mark', 'live.start'], ['mark', 'live.stop'], ['mark', 'login.success']]) {
     check(did(actor, action), `audit log has ${actor} ${action}`);
   }
   log('audit log lists both members\' viewing sessions and the talk');
@@ -407,6 +426,16 @@ try {
   check(manifest.display === 'standalone' && manifest.icons.some((i) => i.purpose === 'maskable'),
     'manifest: standalone with a maskable icon');
   log(`service worker caches the shell (${cached.length} files)`);
+
+  // ---- every page: WCAG 2 A/AA (labels, names, contrast) by axe-core ----
+  for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',
+    '#/audit', '#/account', `#/camera/${cameraId}/settings`]) {
+    await page.goto(`${url}/${hash}`);
+    await page.locator('main h1').waitFor();
+    await page.waitForTimeout(500);
+    await accessible(page, hash);
+  }
+  log('every page passes axe-core WCAG 2 A/AA checks (labels, names, contrast)');
 
   // ---- 360 px wide: no page scrolls sideways ----
   await page.setViewportSize({ width: 360, height: 740 });

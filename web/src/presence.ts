@@ -17,6 +17,7 @@ class PresenceFeed {
   private retryTimer: number | undefined;
   private backoffMs = 2000;
   private running = false;
+  private playback: number | null = null;  // the camera whose recording this page plays
 
   subscribe(f: Listener): () => void {
     this.listeners.add(f);
@@ -26,6 +27,22 @@ class PresenceFeed {
       this.listeners.delete(f);
       if (this.listeners.size === 0) this.stop();
     };
+  }
+
+  // Tells the household that this page plays `camera`'s recordings (null: it stopped). The
+  // hub shows it in presence for as long as the socket lives; needs a subscriber.
+  watching(camera: number | null): void {
+    if (camera === this.playback) return;
+    this.playback = camera;
+    this.sendWatching();
+  }
+
+  private sendWatching(): void {
+    if (this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(this.playback === null
+        ? { type: 'watching', camera: null }
+        : { type: 'watching', camera: this.playback, kind: 'playback' }));
+    }
   }
 
   // Asks again now (after ending someone's viewing, say).
@@ -67,6 +84,7 @@ class PresenceFeed {
     ws.onopen = () => {
       this.backoffMs = 2000;
       this.stopPolling();
+      if (this.playback !== null) this.sendWatching();  // again after a reconnect
     };
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return;

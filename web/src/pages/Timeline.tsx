@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, messageOf, request, withReauth, type Camera } from '../api';
 import { clock } from '../format';
 import { Status } from '../components/Status';
+import { presenceFeed, usePresence } from '../presence';
 
 interface Range { start_ms: number; end_ms: number }
 interface HubEvent { id: number; kind: string; at: string; camera?: number; detail: string }
@@ -33,6 +34,10 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
   const bar = useRef<HTMLDivElement>(null);
   const playStart = useRef(0);  // ms of the current playback request's start
   const dragging = useRef(false);
+  // While a recording plays, the household sees it in presence (and it ends with the page).
+  const presence = usePresence();
+  const othersHere = presence.filter((p) => p.camera === id && p.kind === 'playback');
+  useEffect(() => () => presenceFeed.watching(null), [id]);
   const say = (m: string, e = false) => { setMessage(m); setError(e); };
   const dayEnd = day + DAY_MS;
 
@@ -179,6 +184,12 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
   return (
     <main class="page">
       <h1>{camera?.name ?? `Camera ${id}`}: recordings</h1>
+      {othersHere.length > 0 && (
+        <p class="watchers watchers-on" aria-live="polite">
+          <span aria-hidden="true">●</span> Playing recordings of this camera now:{' '}
+          {[...new Set(othersHere.map((p) => p.user))].join(', ')}
+        </p>
+      )}
       <div class="daypicker">
         <button type="button" onClick={() => setDay(startOfDay(day - DAY_MS / 2))}>
           ◀ Previous day</button>
@@ -212,7 +223,9 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
         {[0, 6, 12, 18, 24].map((h) => <span key={h}>{h}:00</span>)}
       </div>
       <video ref={video} class="playback" controls playsInline muted
-        aria-label="Recorded video" onTimeUpdate={onTimeUpdate} onEnded={onEnded}
+        aria-label="Recorded video" onTimeUpdate={onTimeUpdate}
+        onPlay={() => presenceFeed.watching(id)} onPause={() => presenceFeed.watching(null)}
+        onEnded={() => { presenceFeed.watching(null); onEnded(); }}
         onError={() => say('This part of the recording cannot be played.', true)} />
       <div class="controls">
         <button type="button" onClick={() => jumpEvent(-1)}>Previous event</button>

@@ -168,18 +168,7 @@ void add_live_routes(SecureRouter& router, const HubContext& hub) {
     const Rule kLive{Access::kCamera, auth::Right::kLive, false};
     router.add(Method::kGet, "/api/cameras/{id}/live", kLive,
                [hub](const Request& req, Caller& caller) {
-                   if (!req.websocket_upgrade) {
-                       return Response::error(400, "this address speaks WebSocket only", req);
-                   }
-                   const auto camera = camera_param(req);
-                   auto view = hub.subscribe_live ? hub.subscribe_live(camera) : LiveView{};
-                   if (!view.subscription) {
-                       return Response::error(404, "this camera is not running", req);
-                   }
-                   Response r;
-                   r.upgrade = std::make_shared<LiveMseHandler>(
-                       hub, camera, viewer_of(req, caller), std::move(view));
-                   return r;
+                   return open_live_view<LiveMseHandler>(hub, req, caller);
                });
 
     // Who is watching: every viewing on the cameras the caller can see.

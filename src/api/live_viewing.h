@@ -21,6 +21,23 @@ struct Viewer {
 
 Viewer viewer_of(const Request& req, const Caller& caller);
 
+// The answer to a live-view request: the WebSocket upgrade to a `Handler` built from
+// (hub, camera, viewer, view), or 400 (not a WebSocket) / 404 (camera not running).
+template <class Handler>
+Response open_live_view(const HubContext& hub, const Request& req, const Caller& caller) {
+    if (!req.websocket_upgrade) {
+        return Response::error(400, "this address speaks WebSocket only", req);
+    }
+    const auto camera = camera_param(req);
+    auto view = hub.subscribe_live ? hub.subscribe_live(camera) : LiveView{};
+    if (!view.subscription) {
+        return Response::error(404, "this camera is not running", req);
+    }
+    Response r;
+    r.upgrade = std::make_shared<Handler>(hub, camera, viewer_of(req, caller), std::move(view));
+    return r;
+}
+
 class LiveViewing : public WebSocketHandler, public std::enable_shared_from_this<LiveViewing> {
 public:
     void on_open(std::shared_ptr<WebSocketPeer> peer) override;

@@ -258,19 +258,7 @@ void add_webrtc_routes(SecureRouter& router, const HubContext& hub) {
     router.add(Method::kGet, "/api/cameras/{id}/webrtc",
                Rule{Access::kCamera, auth::Right::kLive, false},
                [hub](const Request& req, Caller& caller) {
-                   if (!req.websocket_upgrade) {
-                       return Response::error(400, "this address speaks WebSocket only", req);
-                   }
-                   const auto camera = camera_param(req);
-                   auto view = hub.subscribe_live ? hub.subscribe_live(camera) : LiveView{};
-                   if (!view.subscription) {
-                       return Response::error(404, "this camera is not running", req);
-                   }
-                   Response r;
-                   r.upgrade = std::make_shared<WebRtcHandler>(hub, camera,
-                                                               viewer_of(req, caller),
-                                                               std::move(view));
-                   return r;
+                   return open_live_view<WebRtcHandler>(hub, req, caller);
                });
 }
 

@@ -446,6 +446,20 @@ void add_account_routes(SecureRouter& router, const HubContext& hub) {
                    return no_content();
                });
 
+    // Logs someone out everywhere, e.g. a lost phone: their open views close too.
+    router.add(Method::kDelete, "/api/users/{uid}/sessions", kOwnerReauth,
+               [accounts](const Request& req, Caller& c) {
+                   const auto id = user_param(req);
+                   if (!id.valid()) {
+                       return Response::error(400, "user id must be a positive integer", req);
+                   }
+                   auto ended = accounts->end_sessions_of(c.name(), id, c.origin);
+                   if (!ended) {
+                       return from_error(ended.error(), req);
+                   }
+                   return Response::json(200, json{{"ended", *ended}}.dump());
+               });
+
     // ---- audit log ----
     router.add(Method::kGet, "/api/audit", kOwner, [hub](const Request& req, Caller&) {
         store::AuditQuery q;

@@ -648,6 +648,15 @@ core::Status AccountService::remove_user(std::string_view actor, core::UserId id
     return {};
 }
 
+core::Result<int> AccountService::end_sessions_of(std::string_view actor, core::UserId id,
+                                                  const Origin& origin) {
+    HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(id));
+    HEARTH_ASSIGN_OR_RETURN(const int ended, store_.remove_sessions_of(id, core::SessionId()));
+    audit(actor, "session.end", user.name, origin,
+          "logged out everywhere: " + std::to_string(ended) + " sessions");
+    return ended;
+}
+
 std::string AccountService::device_cookie_for(std::string_view username) const {
     return devices_.issue(account_key(username));
 }

@@ -161,6 +161,10 @@ public:
     core::Status reset_password(std::string_view actor, core::UserId id,
                                 const crypto::SecretBytes& password, const Origin& origin);
     core::Status remove_user(std::string_view actor, core::UserId id, const Origin& origin);
+    // Logs the account out everywhere (a lost phone): every session of `id` ends, and its
+    // open live views close within seconds. Returns how many ended. Errors: kNotFound.
+    core::Result<int> end_sessions_of(std::string_view actor, core::UserId id,
+                                      const Origin& origin);
 
     const AccountPolicy& policy() const { return policy_; }
     // A device cookie for `username`'s device, e.g. right after setup on it.

@@ -398,6 +398,27 @@ try {
   }
   log('audit log lists both members\' viewing sessions and the talk');
 
+  // ---- a lost phone: the owner logs a member out everywhere and their live view closes ----
+  const lostContext = await otherContext();
+  const lost = await lostContext.newPage();
+  await loginAs(lost, 'mark', 'pebble-harbour-violet-92-sunrise');
+  await lost.goto(`${url}/#/camera/${cameraId}`);
+  await lost.locator('.live-big[data-transport="webrtc"]').waitFor();
+  const markWatching = () => page.evaluate(() => fetch('/api/presence').then((r) => r.json())
+    .then((p) => p.presence.some((e) => e.user === 'mark')));
+  await page.waitForFunction(() => fetch('/api/presence').then((r) => r.json())
+    .then((p) => p.presence.some((e) => e.user === 'mark')));
+  await page.goto(`${url}/#/users`);
+  await page.locator('li.user[data-user="mark"]').getByRole('button', { name: 'Log out everywhere' }).click();
+  await page.getByText(/mark is logged out everywhere/).waitFor();
+  const loggedOut = Date.now();
+  while (await markWatching()) {
+    check(Date.now() - loggedOut < 12_000, 'the logged-out member\'s live view closes');
+    await page.waitForTimeout(250);
+  }
+  log(`logged out everywhere: the member's live view closed ${Date.now() - loggedOut} ms later`);
+  await lostContext.close();
+
   // ---- camera settings: the owner renames a camera and the grid shows the new name ----
   await page.goto(`${url}/#/camera/2/settings`);
   await page.getByLabel('Name').fill('garden');

@@ -90,6 +90,7 @@ const Expect kTable[] = {
     {"POST", "/api/users", "/api/users", false, false, false, true},
     {"PATCH", "/api/users/{uid}", "/api/users/999", false, false, false, true},
     {"DELETE", "/api/users/{uid}", "/api/users/999", false, false, false, true},
+    {"DELETE", "/api/users/{uid}/sessions", "/api/users/999/sessions", false, false, false, true},
     {"GET", "/api/audit", "/api/audit", false, false, false, true},
 };
 

@@ -90,6 +90,16 @@ function UserRow({ user, cameras, me, onChanged, say }: {
     }
   };
 
+  // A lost phone: every session of this account ends, and its open views close.
+  const logOutEverywhere = async () => {
+    try {
+      const r = await withReauth(() => json<{ ended: number }>('DELETE', `/api/users/${user.id}/sessions`));
+      say(`${user.name} is logged out everywhere (${r.ended} sessions ended).`);
+    } catch (e) {
+      say(messageOf(e), true);
+    }
+  };
+
   const summary = user.role === 'owner' ? 'everything'
     : Object.entries(user.rights ?? {}).map(([k, v]) =>
       `${k === 'all' ? 'all' : cameras.find((c) => String(c.id) === k)?.name ?? k}: ${v.join(', ')}`).join('; ') || 'no rights';
@@ -101,6 +111,9 @@ function UserRow({ user, cameras, me, onChanged, say }: {
         <span class="summary">{summary}</span>
         <button type="button" class="small" aria-expanded={editing}
           onClick={() => setEditing(!editing)}>{editing ? 'Close' : 'Edit'}</button>
+        {user.name !== me && (
+          <button type="button" class="small" onClick={logOutEverywhere}>Log out everywhere</button>
+        )}
         {user.name !== me && (
           <button type="button" class="danger small" onClick={remove}>Remove</button>
         )}

@@ -277,6 +277,14 @@ try {
   check(g2g.n >= 20 && g2g.median <= 600, `glass-to-glass under 600 ms (${JSON.stringify(g2g)})`);
   await page.locator('.presence-item', { hasText: OWNER }).first().waitFor();
 
+  const [snapshot] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Snapshot' }).click(),
+  ]);
+  const snapPath = join(artifacts, 'snapshot.png');
+  await snapshot.saveAs(snapPath);
+  check(snapshot.suggestedFilename().endsWith('.png') && statSync(snapPath).size > 10_000,
+    `snapshot saved as a picture (${snapshot.suggestedFilename()})`);
   const speaker = () => page.evaluate((id) => fetch(`/api/cameras/${id}`).then((r) => r.json())
     .then((c) => c.speaker), cameraId);
   check((await speaker()).above_threshold === false, 'the speaker is quiet before talking');
@@ -294,13 +302,26 @@ try {
   check(heard?.above_threshold && heard.talker === OWNER,
     `the sim camera hears the microphone (${JSON.stringify(heard)})`);
   await page.locator('.presence-item', { hasText: 'talk' }).first().waitFor();
-  log(`talk: the camera's speaker level rose to ${heard.level_dbfs.toFixed(1)} dBFS (threshold ${heard.threshold_dbfs})`);
+  log(`snapshot ${snapshot.suggestedFilename()}; talk: the camera's speaker level rose to ${heard.level_dbfs.toFixed(1)} dBFS (threshold ${heard.threshold_dbfs})`);
   await page.screenshot({ path: join(artifacts, 'single.png') });
   await page.mouse.up();
   await page.waitForFunction(async (id) => {
     const c = await fetch(`/api/cameras/${id}`).then((r) => r.json());
     return c.speaker.talker === '';
   }, cameraId);
+  // The open line, from the keyboard: the speaker is held until the line is closed.
+  await page.getByRole('button', { name: 'Open line' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(async ([id, owner]) => {
+    const c = await fetch(`/api/cameras/${id}`).then((r) => r.json());
+    return c.speaker.talker === owner;
+  }, [cameraId, OWNER]);
+  await page.getByRole('button', { name: 'Close the line' }).press('Enter');
+  await page.waitForFunction(async (id) => {
+    const c = await fetch(`/api/cameras/${id}`).then((r) => r.json());
+    return c.speaker.talker === '';
+  }, cameraId);
+  log('open line from the keyboard opens and closes the speaker');
 
   // ---- presence: another member sees a new viewer within 2 s; it clears when the tab closes ----
   const markContext = await otherContext();

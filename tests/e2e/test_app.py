@@ -33,7 +33,7 @@ def test_app_flow():
         code = hub.setup_code()
         assert code, "the hub printed no setup code:\n" + hub.output()
         result = subprocess.run(["node", os.path.join(HERE, "app.spec.mjs"), hub.url, code,
-                                 artifacts], timeout=150)
+                                 artifacts], timeout=360)
         assert result.returncode == 0, "the browser flow failed (see above)"
     finally:
         hub.stop()

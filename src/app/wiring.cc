@@ -188,18 +188,13 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
         }
         auto& cam = it->second;
         const auto tracks = cam.live->tracks();
-        const bool h265 = std::any_of(tracks.begin(), tracks.end(), [](const auto& t) {
-            return t.codec == media::Codec::kH265;
-        });
-        if (!h265) {
-            return {cam.live->subscribe(), "H.264 as the camera sent it"};
+        if (!media::needs_browser_feed(tracks)) {
+            return {cam.live->subscribe(), media::browser_video_note(tracks)};
         }
-        if (!cam.h264) {
-            cam.h264 = std::make_unique<media::H264Fallback>(*cam.live);
+        if (!cam.browser) {
+            cam.browser = std::make_unique<media::BrowserFeed>(*cam.live);
         }
-        return {cam.h264->subscribe(),
-                "H.264 made from the camera's H.265 (browsers do not play H.265); "
-                "recordings keep the H.265"};
+        return {cam.browser->subscribe(), media::browser_video_note(tracks)};
     };
     ctx.speaker = [raw](core::CameraId id) -> std::shared_ptr<media::Speaker> {
         std::lock_guard lock(raw->cameras_mu_);

@@ -22,7 +22,7 @@
 #include "api/routes.h"
 #include "core/clock.h"
 #include "core/config.h"
-#include "media/h264_fallback.h"
+#include "media/browser_feed.h"
 #include "media/live_feed.h"
 #include "media/recorder.h"
 #include "media/source.h"
@@ -81,8 +81,8 @@ private:
         std::unique_ptr<media::LiveFeed> live;
         std::unique_ptr<media::SinkTee> tee;  // source -> recorder + live
         std::shared_ptr<media::Speaker> speaker;  // talk output; null: the camera has none
-        // H.264 for browsers when the camera sends H.265; made at the first such viewer.
-        std::unique_ptr<media::H264Fallback> h264;
+        // What browsers can play when the camera sends H.265 or AAC; made at the first viewer.
+        std::unique_ptr<media::BrowserFeed> browser;
         std::unique_ptr<media::Source> source;
     };
 

@@ -195,8 +195,9 @@ def test_updates_push_presence_to_every_member():
 
 
 def test_h265_camera_is_shown_as_h264():
-    """Browsers play H.265 neither over WebRTC nor in MSE: one shared transcode per camera
-    gives them H.264, and both paths say so; the recording keeps the camera's H.265."""
+    """Browsers play H.265 neither over WebRTC nor in MSE, and WebRTC carries no AAC: one
+    shared conversion per camera gives them H.264 and Opus, and both paths say so; the
+    recording keeps the camera's H.265 and AAC."""
     d = h.tempdir("h265")
     data = os.path.join(d, "data")
     config = h.write_config(d, ice_networks=["127.0.0.0/8"], client_requests_per_second=0)
@@ -208,6 +209,8 @@ def test_h265_camera_is_shown_as_h264():
         h.wait_for("camera online", lambda: hub.json("/api/cameras/1")[1]["state"] == "online", 30)
         ws, offer = offer_for(hub)
         assert "H.265" in offer["video"] and "H264/90000" in offer["sdp"], offer["video"]
+        # The camera's AAC microphone comes back as Opus, which WebRTC carries.
+        assert offer["audio"] is True and "OPUS/48000" in offer["sdp"], offer
         ws.close()
 
         live = h.WebSocket(hub, "/api/cameras/1/live", origin=hub.url)
@@ -224,7 +227,7 @@ def test_h265_camera_is_shown_as_h264():
         with open(path, "wb") as f:
             f.write(b"".join(chunks))
         streams = h.ffprobe_json(path, "-show_entries", "stream=codec_name")["streams"]
-        assert "h264" in [s["codec_name"] for s in streams], streams
+        assert sorted(s["codec_name"] for s in streams) == ["h264", "opus"], streams
         h.ffmpeg_decodes(path)
 
         def recorded_codecs():
@@ -235,7 +238,7 @@ def test_h265_camera_is_shown_as_h264():
         assert hub.stop() == 0
     db = h.index_db(data)
     codecs = {row[0] for row in db.execute("SELECT codecs FROM segments")}
-    assert codecs and all(c.startswith("h265") for c in codecs), codecs
+    assert codecs and all(c == "h265,aac" for c in codecs), codecs
 
 
 if __name__ == "__main__":

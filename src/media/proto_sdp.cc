@@ -444,4 +444,32 @@ core::Result<SessionDescription> parse_sdp(std::string_view text, std::string_vi
     return out;
 }
 
+std::string_view ice_candidate_address(std::string_view candidate) {
+    if (candidate.substr(0, 10) != "candidate:" || candidate.size() > 512) {
+        return {};
+    }
+    // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>
+    std::string_view rest = candidate;
+    for (int field = 0; field < 4; ++field) {
+        const auto space = rest.find(' ');
+        if (space == std::string_view::npos) {
+            return {};
+        }
+        rest.remove_prefix(space + 1);
+    }
+    const auto end = rest.find(' ');
+    if (end == std::string_view::npos || end == 0 || end > 45) {
+        return {};
+    }
+    const auto address = rest.substr(0, end);
+    for (const char c : address) {
+        const bool ip = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                        (c >= 'A' && c <= 'F') || c == '.' || c == ':';
+        if (!ip) {
+            return {};
+        }
+    }
+    return address;
+}
+
 }  // namespace hearth::media::sdp

@@ -73,4 +73,9 @@ struct AacConfig {
 // Errors: kInvalidArgument for a config shorter than its fields or a reserved rate index.
 core::Result<AacConfig> parse_aac_config(std::span<const std::uint8_t> asc);
 
+// The connection address of an ICE candidate line from a browser ("candidate:1 1 UDP
+// 2015363327 10.0.0.5 5000 typ host", RFC 8839), or empty when the line is malformed.
+// Only IP literals pass: a host name (an mDNS ".local" name, say) is never looked up.
+std::string_view ice_candidate_address(std::string_view candidate);
+
 }  // namespace hearth::media::sdp

@@ -19,25 +19,9 @@
 
 #include "core/text.h"
 #include "media/gst.h"
+#include "media/proto_sdp.h"
 
 namespace hearth::media {
-
-std::string_view ice_candidate_address(std::string_view candidate) {
-    // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>
-    std::string_view rest = candidate;
-    for (int field = 0; field < 4; ++field) {
-        const auto space = rest.find(' ');
-        if (space == std::string_view::npos) {
-            return {};
-        }
-        rest.remove_prefix(space + 1);
-    }
-    const auto end = rest.find(' ');
-    if (end == std::string_view::npos || end == 0 || end > 255) {
-        return {};
-    }
-    return rest.substr(0, end);
-}
 
 namespace {
 
@@ -251,7 +235,7 @@ void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer data)
     auto* impl = static_cast<WebRtcPeer::Impl*>(data);
     std::string_view line = candidate;
     if (impl->options.offer_candidate &&
-        !impl->options.offer_candidate(ice_candidate_address(line))) {
+        !impl->options.offer_candidate(sdp::ice_candidate_address(line))) {
         return;  // an address the household did not allow for live view
     }
     impl->call([&](WebRtcCallbacks& cb) {
@@ -545,7 +529,7 @@ core::Status WebRtcPeer::add_remote_candidate(unsigned mline, std::string_view c
         candidate.find('\r') != std::string_view::npos || mline > 8) {
         return core::make_error(core::ErrorCode::kInvalidArgument, "malformed ICE candidate");
     }
-    const auto address = ice_candidate_address(candidate);
+    const auto address = sdp::ice_candidate_address(candidate);
     if (address.empty()) {
         return core::make_error(core::ErrorCode::kInvalidArgument, "malformed ICE candidate");
     }

@@ -93,8 +93,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// The address in an ICE candidate line ("candidate:1 1 UDP 2015363327 10.0.0.5 5000 typ
-// host"), or empty when the line is malformed.
-std::string_view ice_candidate_address(std::string_view candidate);
-
 }  // namespace hearth::media

@@ -95,19 +95,35 @@ bool permits(const Rule& rule, const auth::Principal& who, core::CameraId camera
 }
 
 // A WebSocket handler whose access is checked again while it is open.
+// What the gate says of an open socket's caller now.
+struct Recheck {
+    bool keep = true;                  // false: the session is gone or the right withdrawn
+    std::optional<auth::Principal> who;  // absent when the store could not be asked this time
+};
+
 class GatedHandler final : public WebSocketHandler {
 public:
-    GatedHandler(std::shared_ptr<WebSocketHandler> inner, std::function<bool()> check)
+    GatedHandler(std::shared_ptr<WebSocketHandler> inner, std::function<Recheck()> check)
         : inner_(std::move(inner)), check_(std::move(check)) {}
     void on_open(std::shared_ptr<WebSocketPeer> peer) override { inner_->on_open(std::move(peer)); }
     void on_text(std::string_view text) override { inner_->on_text(text); }
     void on_writable() override { inner_->on_writable(); }
     void on_close() override { inner_->on_close(); }
-    bool still_allowed() override { return check_() && inner_->still_allowed(); }
+    bool still_allowed() override {
+        const auto r = check_();
+        if (!r.keep) {
+            return false;
+        }
+        auto* watcher = dynamic_cast<PrincipalWatcher*>(inner_.get());
+        if (r.who && watcher != nullptr && !watcher->still_allowed_as(*r.who)) {
+            return false;
+        }
+        return inner_->still_allowed();
+    }
 
 private:
     std::shared_ptr<WebSocketHandler> inner_;
-    std::function<bool()> check_;
+    std::function<Recheck()> check_;
 };
 
 }  // namespace
@@ -180,9 +196,25 @@ void SecureRouter::add(Method method, std::string pattern, Rule rule, SecureHand
                         const auto token = cookies.at(std::string(kSessionCookie));
                         const auto camera = camera_param(req);
                         r.upgrade = std::make_shared<GatedHandler>(
-                            std::move(r.upgrade), [accounts, token, rule, camera] {
-                                auto who = accounts->authenticate(token);
-                                return who && permits(rule, *who, camera);
+                            std::move(r.upgrade),
+                            [accounts, token, rule, camera]() -> Recheck {
+                                // Not a touch: an open socket alone keeps no session alive.
+                                auto who = accounts->authenticate(token, false);
+                                if (!who) {
+                                    // Only a session that is gone ends the socket; a store
+                                    // hiccup is asked again at the next check.
+                                    const bool gone =
+                                        who.error().code == core::ErrorCode::kUnauthenticated;
+                                    if (!gone) {
+                                        spdlog::warn("session check failed: {}",
+                                                     who.error().message);
+                                    }
+                                    return {!gone, std::nullopt};
+                                }
+                                if (!permits(rule, *who, camera)) {
+                                    return {false, std::nullopt};
+                                }
+                                return {true, std::move(*who)};
                             });
                     }
                     if (stale_cookie && rule.access == Access::kPublic) {

@@ -53,6 +53,15 @@ struct Caller {
 
 using SecureHandler = std::function<Response(const Request&, Caller&)>;
 
+// A WebSocket handler that wants to hear who its caller is now, each time the gate checks an
+// open socket again (every few seconds): rights may have changed since it opened.
+class PrincipalWatcher {
+public:
+    virtual ~PrincipalWatcher() = default;
+    // False closes the socket.
+    virtual bool still_allowed_as(const auth::Principal& who) = 0;
+};
+
 struct RouteInfo {
     Method method = Method::kInvalid;
     std::string pattern;

@@ -264,7 +264,7 @@ public:
     void post(std::function<void()> work) override {
         net::post(ws_.get_executor(), [self = this->shared_from_this(), work = std::move(work)] {
             if (!self->finished_) {
-                work();
+                self->guarded(work);
             }
         });
     }
@@ -303,6 +303,18 @@ private:
         });
     }
 
+    // A handler that throws loses its connection, never the server: like run_handler does
+    // for plain requests, outside input must not be able to end the process.
+    template <class Work>
+    void guarded(Work&& work) {
+        try {
+            work();
+        } catch (const std::exception& e) {
+            spdlog::error("websocket handler failed remote={}: {}", ip_, e.what());
+            start_close();
+        }
+    }
+
     // Who may watch can change while a socket is open: ask the handler every few seconds.
     void schedule_recheck() {
         recheck_timer_.expires_after(std::chrono::seconds(5));
@@ -310,7 +322,9 @@ private:
             if (ec || self->finished_ || self->closing_ || !self->handler_) {
                 return;
             }
-            if (!self->handler_->still_allowed()) {
+            bool allowed = false;
+            self->guarded([&] { allowed = self->handler_->still_allowed(); });
+            if (!allowed) {
                 spdlog::info("websocket closed: access withdrawn remote={}", self->ip_);
                 self->start_close();
                 return;
@@ -328,8 +342,10 @@ private:
             }
             if (self->ws_.got_text() && !self->finished_) {
                 const auto data = self->buffer_.data();
-                self->handler_->on_text(
-                    std::string_view(static_cast<const char*>(data.data()), data.size()));
+                self->guarded([&] {
+                    self->handler_->on_text(
+                        std::string_view(static_cast<const char*>(data.data()), data.size()));
+                });
             }
             self->buffer_.consume(self->buffer_.size());
             self->read();

@@ -63,6 +63,7 @@ private:
 
 // Pushes {"type":"presence",...} to one app whenever anyone starts or stops watching.
 class UpdatesHandler final : public WebSocketHandler,
+                             public PrincipalWatcher,
                              public std::enable_shared_from_this<UpdatesHandler> {
 public:
     UpdatesHandler(HubContext hub, auth::Principal who, std::string source,
@@ -78,7 +79,11 @@ public:
     // as long as this socket says so (a closed tab ends it with the socket).
     void on_text(std::string_view text) override {
         const auto j = nlohmann::json::parse(text.substr(0, 4096), nullptr, false);
-        if (!j.is_object() || j.value("type", "") != "watching") {
+        const auto is = [&](const char* field, const char* value) {
+            const auto it = j.find(field);
+            return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == value;
+        };
+        if (!j.is_object() || !is("type", "watching")) {
             return send_error("unknown message; expected {\"type\":\"watching\",...}");
         }
         stop_watching();
@@ -86,7 +91,7 @@ public:
         if (camera_field == j.end() || camera_field->is_null()) {
             return;
         }
-        if (!camera_field->is_number_unsigned() || j.value("kind", "") != "playback") {
+        if (!camera_field->is_number_unsigned() || !is("kind", "playback")) {
             return send_error("watching needs a camera id and \"kind\":\"playback\"");
         }
         const core::CameraId camera(camera_field->get<std::int64_t>());
@@ -116,6 +121,16 @@ public:
         stop_watching();
         presence_->unlisten(listener_);
         peer_.reset();
+    }
+
+    // Rights change while the app stays open: what it is shown follows them.
+    bool still_allowed_as(const auth::Principal& who) override {
+        who_ = who;
+        if (watching_ != 0 && !who_.can(auth::Right::kRecordings, watching_camera_)) {
+            stop_watching();
+        }
+        send_presence();
+        return true;
     }
 
 private:
@@ -151,7 +166,7 @@ private:
 
     const HubContext hub_;
     Presence* const presence_;
-    const auth::Principal who_;
+    auth::Principal who_;
     const std::string source_;
     const std::string user_agent_;
     std::shared_ptr<WebSocketPeer> peer_;
@@ -185,8 +200,7 @@ void add_live_routes(SecureRouter& router, const HubContext& hub) {
                    }
                    Response r;
                    r.upgrade = std::make_shared<UpdatesHandler>(
-                       hub, *caller.who, req.remote_address,
-                       caller.origin.user_agent.substr(0, 160));
+                       hub, *caller.who, req.remote_address, device_of(caller.origin.user_agent));
                    return r;
                });
 

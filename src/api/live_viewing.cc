@@ -2,8 +2,17 @@
 
 namespace hearth::api {
 
+std::string device_of(std::string_view user_agent) {
+    // What the household sees as "the device": printable ASCII only, and short.
+    std::string out;
+    for (const char c : user_agent.substr(0, 160)) {
+        out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    }
+    return out;
+}
+
 Viewer viewer_of(const Request& req, const Caller& caller) {
-    return {*caller.who, req.remote_address, caller.origin.user_agent.substr(0, 160)};
+    return {*caller.who, req.remote_address, device_of(caller.origin.user_agent)};
 }
 
 LiveViewing::LiveViewing(HubContext hub, core::CameraId camera, Viewer viewer, LiveView view,

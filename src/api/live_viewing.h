@@ -20,6 +20,8 @@ struct Viewer {
 };
 
 Viewer viewer_of(const Request& req, const Caller& caller);
+// A User-Agent as shown in presence: printable ASCII, at most 160 characters.
+std::string device_of(std::string_view user_agent);
 
 // The answer to a live-view request: the WebSocket upgrade to a `Handler` built from
 // (hub, camera, viewer, view), or 400 (not a WebSocket) / 404 (camera not running).

@@ -105,7 +105,8 @@ std::string presence_json(const std::vector<PresenceEntry>& entries, const auth:
         }
         out.push_back(std::move(j));
     }
-    return nlohmann::json{{"presence", out}}.dump();
+    return nlohmann::json{{"presence", out}}.dump(-1, ' ', false,
+                                                  nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace hearth::api

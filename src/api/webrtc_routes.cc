@@ -22,9 +22,12 @@ constexpr std::size_t kPipelineBudgetBytes = 2u << 20;
 constexpr std::size_t kMaxSignalBytes = 64u << 10;
 constexpr int kMaxCandidates = 64;
 
-std::string signal(const nlohmann::json& j) { return j.dump(); }
+// Invalid UTF-8 (in a GStreamer error text, say) is replaced, never thrown on.
+std::string signal(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
-class WebRtcHandler final : public LiveViewing {
+class WebRtcHandler final : public LiveViewing, public PrincipalWatcher {
 public:
     WebRtcHandler(HubContext hub, core::CameraId camera, Viewer viewer, LiveView view)
         : LiveViewing(std::move(hub), camera, std::move(viewer), std::move(view), "webrtc") {}
@@ -71,6 +74,18 @@ public:
         } else {
             fail("unknown signalling message type");
         }
+    }
+
+    // Asked every few seconds: a talk right taken away ends the talk at once.
+    bool still_allowed_as(const auth::Principal& who) override {
+        may_talk_ = who.can(auth::Right::kTalk, camera_);
+        if (talking_ && !may_talk_) {
+            set_talk(false);
+            peer_->send_text(signal({{"type", "error"},
+                                     {"error", "your right to talk through this camera was "
+                                               "withdrawn"}}));
+        }
+        return true;
     }
 
 private:
@@ -191,7 +206,7 @@ private:
         }
         auto speaker = hub_.speaker ? hub_.speaker(camera_) : nullptr;
         if (on) {
-            if (!rtc_->offer().talk || speaker == nullptr) {
+            if (!rtc_->offer().talk || !may_talk_ || speaker == nullptr) {
                 audit_camera(hub_, viewer_.who.name, "talk.refused", camera_, viewer_.source, "no talk right");
                 peer_->send_text(signal({{"type", "error"},
                                            {"error", "you may not talk through this camera"}}));
@@ -247,6 +262,7 @@ private:
     bool start_requested_ = false;
     bool connected_ = false;
     bool talking_ = false;
+    bool may_talk_ = true;  // as of the last check; the offer had the right to begin with
     int candidates_ = 0;
     std::uint64_t talk_presence_id_ = 0;
     core::WallMicros talk_started_us_ = 0;

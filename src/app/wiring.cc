@@ -188,7 +188,9 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
         }
         auto& cam = it->second;
         const auto tracks = cam.live->tracks();
-        if (!media::needs_browser_feed(tracks)) {
+        // Before the camera has said what it sends, the browser feed decides when it knows
+        // (it passes through what needs no converting).
+        if (!tracks.empty() && !media::needs_browser_feed(tracks)) {
             return {cam.live->subscribe(), media::browser_video_note(tracks)};
         }
         if (!cam.browser) {

@@ -391,7 +391,7 @@ core::Result<std::string> AccountService::start_session(const Principal& who,
     return token;
 }
 
-core::Result<Principal> AccountService::authenticate(std::string_view token) {
+core::Result<Principal> AccountService::authenticate(std::string_view token, bool touch) {
     if (token.empty() || token.size() > 128) {
         return make_error(ErrorCode::kUnauthenticated, "not logged in");
     }
@@ -412,7 +412,7 @@ core::Result<Principal> AccountService::authenticate(std::string_view token) {
               idle ? "idle timeout" : "absolute timeout");
         return make_error(ErrorCode::kUnauthenticated, "your session has expired; log in again");
     }
-    if (now - session->last_seen_us > policy_.touch_every_us) {
+    if (touch && now - session->last_seen_us > policy_.touch_every_us) {
         (void)store_.touch_session(session->id, now);
     }
     HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(session->user));

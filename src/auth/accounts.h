@@ -118,7 +118,9 @@ public:
     core::Result<std::string> start_session(const Principal& who, const Origin& origin,
                                             Principal* filled);
     // kUnauthenticated when the token is unknown or timed out.
-    core::Result<Principal> authenticate(std::string_view token);
+    // `touch`: this is the user's activity (a request), which keeps an idle session alive;
+    // false for the periodic checks of open sockets, which must not.
+    core::Result<Principal> authenticate(std::string_view token, bool touch = true);
     core::Status logout(const Principal& who, const Origin& origin);
     core::Result<std::vector<SessionInfo>> sessions(const Principal& who);
     // Ends one of the caller's own sessions. kNotFound when it is not theirs.

@@ -150,6 +150,7 @@ struct BrowserFeed::Conversion {
                 nullptr);
             if (gst_element_set_state(c->pipeline.get(), GST_STATE_PLAYING) ==
                 GST_STATE_CHANGE_FAILURE) {
+                gst_element_set_state(c->pipeline.get(), GST_STATE_NULL);  // before c goes
                 return core::make_error(core::ErrorCode::kInternal,
                                         "the browser feed's converter does not start");
             }
@@ -201,42 +202,42 @@ BrowserFeed::BrowserFeed(LiveFeed& camera, BrowserFeedOptions options)
 
 BrowserFeed::~BrowserFeed() {
     {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
+        std::lock_guard lock(wake_->mu);
+        wake_->stopping = true;
     }
-    wake_.notify_all();
+    wake_->cv.notify_all();
     thread_.join();
 }
 
 std::shared_ptr<LiveSubscription> BrowserFeed::subscribe(SubscriptionOptions options) {
     auto s = out_.subscribe(options);
     {
-        std::lock_guard lock(mu_);
-        wanted_ = true;
+        std::lock_guard lock(wake_->mu);
+        wake_->wanted = true;
     }
-    wake_.notify_all();
+    wake_->cv.notify_all();
     return s;
 }
 
 bool BrowserFeed::running() const {
-    std::lock_guard lock(mu_);
-    return running_;
+    std::lock_guard lock(wake_->mu);
+    return wake_->running;
 }
 
 void BrowserFeed::run() {
     for (;;) {
         {
-            std::unique_lock lock(mu_);
-            wake_.wait(lock, [&] { return wanted_ || stopping_; });
-            if (stopping_) {
+            std::unique_lock lock(wake_->mu);
+            wake_->cv.wait(lock, [&] { return wake_->wanted || wake_->stopping; });
+            if (wake_->stopping) {
                 return;
             }
-            wanted_ = false;
-            running_ = true;
+            wake_->wanted = false;
+            wake_->running = true;
         }
         convert();
-        std::lock_guard lock(mu_);
-        running_ = false;
+        std::lock_guard lock(wake_->mu);
+        wake_->running = false;
     }
 }
 
@@ -244,23 +245,23 @@ void BrowserFeed::convert() {
     gst::ensure_init();
     out_.on_state(SourceState::kOnline, {});
     auto input = camera_.subscribe({.max_queue_bytes = 16u << 20});
-    input->set_notify([this] {
+    input->set_notify([wake = wake_] {
         {
-            std::lock_guard lock(mu_);
-            input_ready_ = true;
+            std::lock_guard lock(wake->mu);
+            wake->input_ready = true;
         }
-        wake_.notify_all();
+        wake->cv.notify_all();
     });
     std::unique_ptr<Conversion> conversion;
     auto idle_since = std::chrono::steady_clock::now();
     spdlog::info("browser feed: converting for browser viewers");
     for (;;) {
         {
-            std::unique_lock lock(mu_);
-            wake_.wait_for(lock, std::chrono::milliseconds(200),
-                           [&] { return input_ready_ || stopping_; });
-            input_ready_ = false;
-            if (stopping_) {
+            std::unique_lock lock(wake_->mu);
+            wake_->cv.wait_for(lock, std::chrono::milliseconds(200),
+                               [&] { return wake_->input_ready || wake_->stopping; });
+            wake_->input_ready = false;
+            if (wake_->stopping) {
                 break;
             }
         }
@@ -282,8 +283,10 @@ void BrowserFeed::convert() {
             break;
         }
         const auto now = std::chrono::steady_clock::now();
-        if (out_.stats().viewers > 0) {
-            idle_since = now;
+        std::lock_guard lock(wake_->mu);
+        if (out_.stats().viewers > 0 || wake_->wanted) {
+            idle_since = now;  // watched: what asked to start it is served by this period
+            wake_->wanted = false;
         } else if (now - idle_since > options_.idle_stop) {
             break;
         }

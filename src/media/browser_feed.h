@@ -51,15 +51,21 @@ private:
     void run();
     void convert();  // one active period: camera subscription -> converters -> out_
 
+    // Shared with the camera subscription's notify callback, which may run just after this
+    // feed is gone.
+    struct Wake {
+        std::mutex mu;
+        std::condition_variable cv;
+        bool wanted = false;       // GUARDED_BY(mu) a viewer asked since the last check
+        bool running = false;      // GUARDED_BY(mu)
+        bool stopping = false;     // GUARDED_BY(mu)
+        bool input_ready = false;  // GUARDED_BY(mu) the camera subscription has items
+    };
+
     LiveFeed& camera_;
     const BrowserFeedOptions options_;
     LiveFeed out_;
-    mutable std::mutex mu_;
-    std::condition_variable wake_;
-    bool wanted_ = false;       // GUARDED_BY(mu_) a viewer asked since the last stop
-    bool running_ = false;      // GUARDED_BY(mu_)
-    bool stopping_ = false;     // GUARDED_BY(mu_)
-    bool input_ready_ = false;  // GUARDED_BY(mu_) the camera subscription has items
+    const std::shared_ptr<Wake> wake_ = std::make_shared<Wake>();
     std::thread thread_;
 };
 

@@ -525,13 +525,17 @@ core::Status WebRtcPeer::set_answer(std::string_view sdp) {
 }
 
 core::Status WebRtcPeer::add_remote_candidate(unsigned mline, std::string_view candidate) {
-    if (candidate.size() > 512 || candidate.find('\n') != std::string_view::npos ||
+    if (candidate.size() > 512 || candidate.substr(0, 10) != "candidate:" ||
+        candidate.find('\n') != std::string_view::npos ||
         candidate.find('\r') != std::string_view::npos || mline > 8) {
         return core::make_error(core::ErrorCode::kInvalidArgument, "malformed ICE candidate");
     }
     const auto address = sdp::ice_candidate_address(candidate);
     if (address.empty()) {
-        return core::make_error(core::ErrorCode::kInvalidArgument, "malformed ICE candidate");
+        // A host name (browsers hide their addresses behind mDNS ".local" names unless the page
+        // may use the microphone): never looked up. The browser's checks still reach us, and
+        // ICE learns its address from them (peer-reflexive).
+        return {};
     }
     if (impl_->options.offer_candidate && !impl_->options.offer_candidate(address)) {
         return {};  // not a network the household allowed: never contacted

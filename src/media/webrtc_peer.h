@@ -75,7 +75,8 @@ public:
     // webrtcbin refuses is reported later through on_error.
     core::Status set_answer(std::string_view sdp);
     // A candidate from the browser ("candidate:..." line). Candidates for addresses the
-    // filter refuses are ignored; malformed ones are errors (kInvalidArgument).
+    // filter refuses, and host names (mDNS), are ignored; malformed lines are errors
+    // (kInvalidArgument).
     core::Status add_remote_candidate(unsigned mline, std::string_view candidate);
 
     // Hands one item of the camera's live feed to the connection. Returns false when the

@@ -241,7 +241,7 @@ class WebSocket:
     """A minimal RFC 6455 client (the standard library has none): enough to receive what
     the hub sends and to answer its pings."""
 
-    def __init__(self, client, path, origin=None, timeout=15):
+    def __init__(self, client, path, origin=None, timeout=15, headers=None):
         import base64
         import hashlib
         import socket
@@ -255,7 +255,11 @@ class WebSocket:
             lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in client.cookies.items()))
         if origin:
             lines.append(f"Origin: {origin}")
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = ("\r\n".join(lines) + "\r\n").encode()
+        for name, value in (headers or {}).items():  # bytes values go as they are
+            head += name.encode() + b": " + (value if isinstance(value, bytes) else
+                                             value.encode()) + b"\r\n"
+        self.sock.sendall(head + b"\r\n")
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(1)

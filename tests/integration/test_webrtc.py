@@ -113,6 +113,26 @@ def test_webrtc_signalling():
         assert "may not talk" in m["error"], m
         ws.close()
 
+        # A member talking whose talk right is taken away stops talking within seconds.
+        talker, _ = hub.add_user("tia", "member", "1=live,talk")
+        ws, offer = offer_for(talker)
+        assert offer["talk"] is True
+        ws.send_text(json.dumps({"type": "talk", "on": True}))
+        while (m := ws.recv_json())["type"] != "talk":
+            pass
+        assert m["on"] is True
+        assert hub.json("/api/cameras/1")[1]["speaker"]["talker"] == "tia"
+        _, users = hub.json("/api/users")
+        tia = [u for u in users["users"] if u["name"] == "tia"][0]
+        status, _, body = hub.request("PATCH", f"/api/users/{tia['id']}",
+                                      {"rights": {"1": ["live"]}})
+        assert status in (200, 204), (status, body)
+        while (m := ws.recv_json())["type"] != "error":
+            pass
+        assert "withdrawn" in m["error"], m
+        assert hub.json("/api/cameras/1")[1]["speaker"]["talker"] == ""
+        ws.close()
+
         # A guest with no right on camera 2 gets no stream at all.
         guest, _ = hub.add_user("gus", "guest", "1=live")
         ws = h.WebSocket(guest, "/api/cameras/2/webrtc", origin=guest.url)
@@ -155,6 +175,21 @@ def test_updates_push_presence_to_every_member():
         print(f"presence reached another member in {seen_after * 1000:.0f} ms")
         viewer.close()
         assert updates.recv_json()["presence"] == []
+
+        # Odd messages get an error, never the hub: a number for a type, a number for a kind.
+        for odd in ({"type": 1}, {"type": "watching", "camera": 1, "kind": 5}, [1, 2]):
+            updates.send_text(json.dumps(odd))
+            m = updates.recv_json()
+            assert m["type"] == "error", (odd, m)
+        # A viewer whose browser sends bytes that are not UTF-8 as its User-Agent.
+        odd_viewer = h.WebSocket(hub, "/api/cameras/1/live", origin=hub.url,
+                                 headers={"User-Agent": b"Evil\xff\xfe/1.0"})
+        assert odd_viewer.status == 101, odd_viewer.head
+        m = updates.recv_json()
+        assert m["type"] == "presence" and m["presence"][0]["device"] == "Evil??/1.0", m
+        odd_viewer.close()
+        assert updates.recv_json()["presence"] == []
+        assert hub.json("/healthz")[0] == 200
 
         # The app declares a playback on the same socket; it ends with the socket.
         updates.send_text(json.dumps({"type": "watching", "camera": 1, "kind": "playback"}))

@@ -31,6 +31,18 @@ Result<void> apply_path(const toml::node& n, std::filesystem::path& out) {
     return {};
 }
 
+// The default of ice_networks as the reference prints it, made from the list itself.
+const std::string& home_networks_text() {
+    static const std::string text = [] {
+        std::string t = "[";
+        for (const auto& n : home_networks()) {
+            t += (t.size() > 1 ? ", \"" : "\"") + n.to_string() + "\"";
+        }
+        return t + "]";
+    }();
+    return text;
+}
+
 const Setting kSettings[] = {
     {"listen", "string", "\"127.0.0.1:8443\"",
      "Address and port of the HTTPS API (the hub serves HTTPS only), HOST:PORT or "
@@ -114,9 +126,7 @@ const Setting kSettings[] = {
          c.redirect_listen = *a;
          return {};
      }},
-    {"ice_networks", "array of strings",
-     "[\"127.0.0.0/8\", \"::1/128\", \"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\", "
-     "\"fc00::/7\"]",
+    {"ice_networks", "array of strings", home_networks_text(),
      "Networks (CIDR) whose hub addresses a browser is told to reach for WebRTC live view; "
      "browser candidates outside them are ignored. Other addresses of the hub are never "
      "revealed; where WebRTC cannot connect, the app falls back to live view over HTTPS.",

@@ -55,44 +55,50 @@ TEST(AddressTest, DnsNames) {
     EXPECT_TRUE(is_dns_name(std::string(63, 'a')));
 }
 
+// Documentation ranges only (RFC 5737, RFC 3849): tests never name a real network.
 TEST(AddressTest, IpNetworks) {
-    auto lan = parse_ip_network("192.168.0.0/16");
-    ASSERT_TRUE(lan) << lan.error().describe();
-    EXPECT_TRUE(lan->contains("192.168.1.20"));
-    EXPECT_FALSE(lan->contains("192.169.0.1"));
-    EXPECT_FALSE(lan->contains("fd00::1"));
-    EXPECT_FALSE(lan->contains("not-an-address"));
-    EXPECT_FALSE(lan->contains(""));
-    EXPECT_EQ(lan->to_string(), "192.168.0.0/16");
-    auto ula = parse_ip_network("fc00::/7");
-    ASSERT_TRUE(ula);
-    EXPECT_TRUE(ula->contains("fd12:3456::1"));
-    EXPECT_FALSE(ula->contains("2001:db8::1"));
+    auto net = parse_ip_network("198.51.100.0/24");
+    ASSERT_TRUE(net) << net.error().describe();
+    EXPECT_TRUE(net->contains("198.51.100.20"));
+    EXPECT_FALSE(net->contains("198.51.101.1"));
+    EXPECT_FALSE(net->contains("2001:db8::1"));
+    EXPECT_FALSE(net->contains("not-an-address"));
+    EXPECT_FALSE(net->contains(""));
+    EXPECT_EQ(net->to_string(), "198.51.100.0/24");
+    auto odd = parse_ip_network("203.0.113.64/27");  // a prefix inside a byte
+    ASSERT_TRUE(odd);
+    EXPECT_TRUE(odd->contains("203.0.113.95"));
+    EXPECT_FALSE(odd->contains("203.0.113.96"));
+    auto v6 = parse_ip_network("2001:db8::/32");
+    ASSERT_TRUE(v6);
+    EXPECT_TRUE(v6->contains("2001:db8:42::1"));
+    EXPECT_FALSE(v6->contains("2001:db9::1"));
     auto host = parse_ip_network("127.0.0.1");
     ASSERT_TRUE(host);
     EXPECT_EQ(host->prefix, 32);
     EXPECT_FALSE(host->contains("127.0.0.2"));
-    for (const char* bad : {"", "/8", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x",
-                            "host.example/8", "10.0.0.0/-1"}) {
+    for (const char* bad : {"", "/8", "192.0.2.0/33", "::/129", "192.0.2.0/", "192.0.2.0/x",
+                            "host.example/8", "192.0.2.0/-1"}) {
         EXPECT_FALSE(parse_ip_network(bad)) << bad;
     }
-    // The default: loopback and the private ranges, never a public address.
+    // The default is the home networks (their list is what the reference table prints):
+    // loopback in, a public or documentation address never.
     auto c = parse_config("", "hearth.toml");
     ASSERT_TRUE(c);
+    EXPECT_EQ(c->ice_networks.size(), home_networks().size());
     auto in_home = [&](const char* a) {
         for (const auto& n : c->ice_networks) {
             if (n.contains(a)) return true;
         }
         return false;
     };
-    EXPECT_TRUE(in_home("127.0.0.1") && in_home("10.1.2.3") && in_home("172.20.0.5") &&
-                in_home("192.168.178.2") && in_home("fd00::2") && in_home("::1"));
-    EXPECT_FALSE(in_home("8.8.8.8") || in_home("2001:db8::1") || in_home("172.32.0.1"));
+    EXPECT_TRUE(in_home("127.0.0.1") && in_home("::1"));
+    EXPECT_FALSE(in_home("8.8.8.8") || in_home("2001:db8::1") || in_home("198.51.100.7"));
     auto set = parse_config("ice_networks = [\"127.0.0.0/8\"]\n", "hearth.toml");
     ASSERT_TRUE(set) << set.error().describe();
     EXPECT_EQ(set->ice_networks.size(), 1u);
-    for (const char* text : {"ice_networks = []\n", "ice_networks = \"10.0.0.0/8\"\n",
-                             "ice_networks = [\"10.0.0.0/99\"]\n", "ice_networks = [1]\n"}) {
+    for (const char* text : {"ice_networks = []\n", "ice_networks = \"192.0.2.0/24\"\n",
+                             "ice_networks = [\"192.0.2.0/99\"]\n", "ice_networks = [1]\n"}) {
         EXPECT_FALSE(parse_config(text, "hearth.toml")) << text;
     }
 }

@@ -211,10 +211,11 @@ TEST(IceCandidateTest, AddressOfBrowserCandidates) {
                                     "host generation 0 ufrag IfE3 network-id 3"),
               "127.0.0.1");
     EXPECT_EQ(ice_candidate_address("candidate:1 1 UDP 2015364351 ::1 36488 typ host"), "::1");
-    EXPECT_EQ(ice_candidate_address("candidate:2 1 udp 1 fd00::2 5000 typ host"), "fd00::2");
-    for (const char* bad : {"", "candidate:", "candidate:1 1 udp", "1 1 udp 1 10.0.0.1 5 typ host",
+    EXPECT_EQ(ice_candidate_address("candidate:2 1 udp 1 2001:db8::2 5000 typ host"),
+              "2001:db8::2");
+    for (const char* bad : {"", "candidate:", "candidate:1 1 udp", "1 1 udp 1 192.0.2.1 5 typ host",
                             "candidate:1 1 udp 1 4f1c-a0b2.local 5000 typ host",
-                            "candidate:1 1 udp 1  5000 typ host", "candidate:1 1 udp 1 10.0.0.1"}) {
+                            "candidate:1 1 udp 1  5000 typ host", "candidate:1 1 udp 1 192.0.2.1"}) {
         EXPECT_EQ(ice_candidate_address(bad), "") << bad;
     }
 }

@@ -18,6 +18,8 @@ namespace {
 // Above this much unsent data the handler stops taking from its subscription, whose own
 // budget then makes it skip to the next keyframe.
 constexpr std::size_t kSendBudgetBytes = 2u << 20;
+// What the app sends on /api/updates is a line of JSON.
+constexpr std::size_t kMaxUpdateMessageBytes = 4096;
 
 class LiveMseHandler final : public LiveViewing {
 public:
@@ -78,7 +80,10 @@ public:
     // {"type":"watching","camera":null} when it stops: the playback shows in presence for
     // as long as this socket says so (a closed tab ends it with the socket).
     void on_text(std::string_view text) override {
-        const auto j = nlohmann::json::parse(text.substr(0, 4096), nullptr, false);
+        if (text.size() > kMaxUpdateMessageBytes) {
+            return send_error("message too large");
+        }
+        const auto j = nlohmann::json::parse(text, nullptr, false);
         const auto is = [&](const char* field, const char* value) {
             const auto it = j.find(field);
             return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == value;
@@ -86,10 +91,9 @@ public:
         if (!j.is_object() || !is("type", "watching")) {
             return send_error("unknown message; expected {\"type\":\"watching\",...}");
         }
-        stop_watching();
         const auto camera_field = j.find("camera");
         if (camera_field == j.end() || camera_field->is_null()) {
-            return;
+            return stop_watching();
         }
         if (!camera_field->is_number_unsigned() || !is("kind", "playback")) {
             return send_error("watching needs a camera id and \"kind\":\"playback\"");
@@ -98,6 +102,7 @@ public:
         if (!who_.can(auth::Right::kRecordings, camera)) {
             return send_error("you may not watch this camera's recordings");
         }
+        stop_watching();  // a page plays one recording at a time
         watching_camera_ = camera;
         watching_since_us_ = hub_.clock->now_us();
         watching_ = presence_->add(

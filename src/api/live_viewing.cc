@@ -29,9 +29,9 @@ void LiveViewing::on_open(std::shared_ptr<WebSocketPeer> peer) {
     started_us_ = hub_.clock->now_us();
     audit_camera(hub_, viewer_.who.name, "live.start", camera_, viewer_.source, transport_);
     if (hub_.presence != nullptr) {
-        presence_id_ = hub_.presence->add({0, viewer_.who.name, camera_, "live", started_us_,
-                                           viewer_.source, viewer_.user_agent},
-                                          peer);
+        presence_id_ = hub_.presence->add(
+            {0, viewer_.who.name, camera_, "live", started_us_, viewer_.source, viewer_.user_agent},
+            peer);
     }
     // The feed calls this from the camera's thread: only hop to the connection's strand.
     subscription_->set_notify([weak = weak_from_this(), weak_peer = std::weak_ptr(peer)] {

@@ -6,10 +6,10 @@
 // "sdpMLineIndex"}. {"type":"talk","on":true|false} opens or closes the viewer's voice to
 // the camera's speaker (right: talk). The socket lives as long as the viewing: closing it
 // ends the peer connection, the presence entry and any talk session.
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "api/live_viewing.h"
 #include "api/routes.h"
@@ -82,8 +82,9 @@ public:
         if (talking_ && !may_talk_) {
             set_talk(false);
             peer_->send_text(signal({{"type", "error"},
-                                     {"error", "your right to talk through this camera was "
-                                               "withdrawn"}}));
+                                     {"error",
+                                      "your right to talk through this camera was "
+                                      "withdrawn"}}));
         }
         return true;
     }
@@ -150,8 +151,8 @@ private:
         };
         cb.on_ice_candidate = [post](unsigned mline, std::string candidate) {
             post([mline, candidate = std::move(candidate)](WebRtcHandler& self) {
-                self.peer_->send_text(signal(
-                    {{"type", "ice"}, {"candidate", candidate}, {"sdpMLineIndex", mline}}));
+                self.peer_->send_text(
+                    signal({{"type", "ice"}, {"candidate", candidate}, {"sdpMLineIndex", mline}}));
             });
         };
         cb.on_state = [post](std::string state) {
@@ -162,10 +163,8 @@ private:
         };
         if (options.talk) {
             // From a GStreamer thread, straight to the speaker (it locks; it never blocks long).
-            cb.on_talk_audio = [speaker = hub_.speaker(camera_),
-                                id = talk_session_id()](std::span<const std::int16_t> pcm) {
-                speaker->write(id, pcm);
-            };
+            cb.on_talk_audio = [speaker = hub_.speaker(camera_), id = talk_session_id()](
+                                   std::span<const std::int16_t> pcm) { speaker->write(id, pcm); };
         }
         auto peer = media::WebRtcPeer::start(std::move(options), std::move(cb));
         if (!peer) {
@@ -180,10 +179,10 @@ private:
         }
         const auto& o = rtc_->offer();
         peer_->send_text(signal({{"type", "offer"},
-                                   {"sdp", sdp},
-                                   {"video", video_note_},
-                                   {"audio", o.camera_audio},
-                                   {"talk", o.talk}}));
+                                 {"sdp", sdp},
+                                 {"video", video_note_},
+                                 {"audio", o.camera_audio},
+                                 {"talk", o.talk}}));
     }
 
     void on_state(const std::string& state) {
@@ -207,9 +206,10 @@ private:
         auto speaker = hub_.speaker ? hub_.speaker(camera_) : nullptr;
         if (on) {
             if (!rtc_->offer().talk || !may_talk_ || speaker == nullptr) {
-                audit_camera(hub_, viewer_.who.name, "talk.refused", camera_, viewer_.source, "no talk right");
-                peer_->send_text(signal({{"type", "error"},
-                                           {"error", "you may not talk through this camera"}}));
+                audit_camera(hub_, viewer_.who.name, "talk.refused", camera_, viewer_.source,
+                             "no talk right");
+                peer_->send_text(
+                    signal({{"type", "error"}, {"error", "you may not talk through this camera"}}));
                 return;
             }
             if (auto holder = speaker->begin(talk_session_id(), viewer_.who.name)) {
@@ -222,9 +222,10 @@ private:
             rtc_->set_talking(true);
             audit_camera(hub_, viewer_.who.name, "talk.start", camera_, viewer_.source, {});
             if (hub_.presence != nullptr) {
-                talk_presence_id_ = hub_.presence->add(
-                    {0, viewer_.who.name, camera_, "talk", talk_started_us_, viewer_.source, viewer_.user_agent},
-                    peer_);
+                talk_presence_id_ =
+                    hub_.presence->add({0, viewer_.who.name, camera_, "talk", talk_started_us_,
+                                        viewer_.source, viewer_.user_agent},
+                                       peer_);
             }
         } else {
             talking_ = false;

@@ -23,6 +23,9 @@ bool needs_browser_feed(const std::vector<TrackInfo>& tracks) {
 }
 
 std::string browser_video_note(const std::vector<TrackInfo>& tracks) {
+    if (tracks.empty()) {
+        return "H.264";  // the camera has not said yet what it sends
+    }
     const bool h265 = std::any_of(tracks.begin(), tracks.end(),
                                   [](const TrackInfo& t) { return t.codec == Codec::kH265; });
     return h265 ? "H.264 made from the camera's H.265 (browsers do not play H.265); "
@@ -104,26 +107,29 @@ struct BrowserFeed::Conversion {
             GstBuffer* cd = gst_buffer_new_memdup(t.codec_data.data(), t.codec_data.size());
             gst::CapsPtr caps;
             if (t.codec == Codec::kH265) {
-                description = "appsrc name=src is-live=true format=time max-bytes=16777216 ! "
-                              "h265parse ! avdec_h265 ! videoconvert ! x264enc "
-                              "tune=zerolatency speed-preset=ultrafast threads=2 "
-                              "key-int-max=30 bitrate=" +
-                              std::to_string(options.video_kbps) +
-                              " ! h264parse ! video/x-h264,stream-format=avc,alignment=au";
+                description =
+                    "appsrc name=src is-live=true format=time max-bytes=16777216 ! "
+                    "h265parse ! avdec_h265 ! videoconvert ! x264enc "
+                    "tune=zerolatency speed-preset=ultrafast threads=2 "
+                    "key-int-max=30 bitrate=" +
+                    std::to_string(options.video_kbps) +
+                    " ! h264parse ! video/x-h264,stream-format=avc,alignment=au";
                 caps.reset(gst_caps_new_simple("video/x-h265", "stream-format", G_TYPE_STRING,
                                                "hvc1", "alignment", G_TYPE_STRING, "au",
                                                "codec_data", GST_TYPE_BUFFER, cd, nullptr));
                 known[i] = false;  // the encoder's parameter sets describe it
             } else {
                 const int channels = std::clamp(t.channels, 1, 2);
-                description = "appsrc name=src is-live=true format=time max-bytes=1048576 ! "
-                              "aacparse ! avdec_aac ! audioconvert ! audioresample ! "
-                              "audio/x-raw,rate=48000,channels=" +
-                              std::to_string(channels) + " ! opusenc bitrate=" +
-                              std::to_string(options.audio_kbps * 1000) + " frame-size=20";
+                description =
+                    "appsrc name=src is-live=true format=time max-bytes=1048576 ! "
+                    "aacparse ! avdec_aac ! audioconvert ! audioresample ! "
+                    "audio/x-raw,rate=48000,channels=" +
+                    std::to_string(channels) +
+                    " ! opusenc bitrate=" + std::to_string(options.audio_kbps * 1000) +
+                    " frame-size=20";
                 caps.reset(gst_caps_new_simple("audio/mpeg", "mpegversion", G_TYPE_INT, 4,
-                                               "stream-format", G_TYPE_STRING, "raw",
-                                               "codec_data", GST_TYPE_BUFFER, cd, nullptr));
+                                               "stream-format", G_TYPE_STRING, "raw", "codec_data",
+                                               GST_TYPE_BUFFER, cd, nullptr));
                 // Known in advance, so the untouched video need not wait for the first packet.
                 TrackInfo opus;
                 opus.codec = Codec::kOpus;
@@ -145,9 +151,8 @@ struct BrowserFeed::Conversion {
             gst_app_src_set_caps(GST_APP_SRC(c->src.get()), caps.get());
             GstAppSinkCallbacks callbacks{};
             callbacks.new_sample = on_converted;
-            gst_app_sink_set_callbacks(
-                GST_APP_SINK(gst::by_name(c->pipeline.get(), "sink").get()), &callbacks, c.get(),
-                nullptr);
+            gst_app_sink_set_callbacks(GST_APP_SINK(gst::by_name(c->pipeline.get(), "sink").get()),
+                                       &callbacks, c.get(), nullptr);
             if (gst_element_set_state(c->pipeline.get(), GST_STATE_PLAYING) ==
                 GST_STATE_CHANGE_FAILURE) {
                 gst_element_set_state(c->pipeline.get(), GST_STATE_NULL);  // before c goes

@@ -26,13 +26,13 @@ std::array<std::uint8_t, 44> wav_header(std::uint32_t data_bytes) {
     std::memcpy(&h[0], "RIFF", 4);
     put(4, 36 + data_bytes, 4);
     std::memcpy(&h[8], "WAVEfmt ", 8);
-    put(16, 16, 4);             // fmt chunk size
-    put(20, 1, 2);              // PCM
-    put(22, 1, 2);              // mono
+    put(16, 16, 4);  // fmt chunk size
+    put(20, 1, 2);   // PCM
+    put(22, 1, 2);   // mono
     put(24, kRate, 4);
-    put(28, kRate * 2, 4);      // bytes per second
-    put(32, 2, 2);              // block align
-    put(34, 16, 2);             // bits per sample
+    put(28, kRate * 2, 4);  // bytes per second
+    put(32, 2, 2);          // block align
+    put(34, 16, 2);         // bits per sample
     std::memcpy(&h[36], "data", 4);
     put(40, data_bytes, 4);
     return h;
@@ -125,8 +125,7 @@ void WavSpeaker::play(std::span<const std::int16_t> pcm) {
         return;  // a talk session over ~3 hours stops growing the file
     }
     // WAV is little-endian, as is every machine Hearth builds for.
-    data_bytes_ += static_cast<std::uint32_t>(
-        std::fwrite(pcm.data(), 1, pcm.size_bytes(), file_));
+    data_bytes_ += static_cast<std::uint32_t>(std::fwrite(pcm.data(), 1, pcm.size_bytes(), file_));
 }
 
 void WavSpeaker::close() {

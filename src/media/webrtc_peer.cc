@@ -5,13 +5,11 @@
 #include <gst/pbutils/codec-utils.h>
 #include <gst/sdp/sdp.h>
 #define GST_USE_UNSTABLE_API
-#include <gst/webrtc/webrtc.h>
-
-#include <spdlog/spdlog.h>
-
 #include <arpa/inet.h>
+#include <gst/webrtc/webrtc.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cstdio>
@@ -47,9 +45,9 @@ std::string profile_level_id(const std::vector<std::uint8_t>& avcc) {
 Caps video_input_caps(const TrackInfo& t) {
     GstBuffer* cd = gst_buffer_new_memdup(t.codec_data.data(), t.codec_data.size());
     Caps caps(gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING, "avc",
-                                  "alignment", G_TYPE_STRING, "au", "codec_data",
-                                  GST_TYPE_BUFFER, cd, "width", G_TYPE_INT, t.width, "height",
-                                  G_TYPE_INT, t.height, nullptr));
+                                  "alignment", G_TYPE_STRING, "au", "codec_data", GST_TYPE_BUFFER,
+                                  cd, "width", G_TYPE_INT, t.width, "height", G_TYPE_INT, t.height,
+                                  nullptr));
     gst_buffer_unref(cd);
     // Profile and level as the payloader's peers ask for them (avcC bytes 1-3 are laid out
     // as the SPS's), so no parser has to run per frame to find them.
@@ -64,8 +62,8 @@ Caps video_rtp_caps(const TrackInfo& t) {
     return Caps(gst_caps_new_simple(
         "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
         "H264", "payload", G_TYPE_INT, kVideoPayload, "clock-rate", G_TYPE_INT, 90000,
-        "packetization-mode", G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING,
-        plid.c_str(), "level-asymmetry-allowed", G_TYPE_STRING, "1", nullptr));
+        "packetization-mode", G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING, plid.c_str(),
+        "level-asymmetry-allowed", G_TYPE_STRING, "1", nullptr));
 }
 
 // The camera's microphone as the browser can take it without a transcode, or null.
@@ -96,9 +94,8 @@ std::optional<AudioPath> camera_audio_path(const TrackInfo& t) {
 
 Caps audio_rtp_caps(const char* encoding, int payload, int clock_rate) {
     Caps caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                  "encoding-name", G_TYPE_STRING, encoding, "payload",
-                                  G_TYPE_INT, payload, "clock-rate", G_TYPE_INT, clock_rate,
-                                  nullptr));
+                                  "encoding-name", G_TYPE_STRING, encoding, "payload", G_TYPE_INT,
+                                  payload, "clock-rate", G_TYPE_INT, clock_rate, nullptr));
     if (std::string_view(encoding) == "OPUS") {
         gst_caps_set_simple(caps.get(), "encoding-params", G_TYPE_STRING, "2", nullptr);
     }
@@ -173,7 +170,7 @@ struct WebRtcPeer::Impl {
 
     // Guards the callbacks against the destructor: GStreamer threads call in through here.
     std::mutex mu;
-    bool alive = true;  // GUARDED_BY(mu)
+    bool alive = true;          // GUARDED_BY(mu)
     WebRtcCallbacks callbacks;  // GUARDED_BY(mu)
 
     template <typename F>
@@ -294,12 +291,11 @@ void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
                                : "";
     }
     std::string description =
-        decode.empty()
-            ? std::string("fakesink sync=false async=false")
-            : "queue max-size-time=200000000 leaky=downstream ! " + decode +
-                  " ! audioconvert ! audioresample ! "
-                  "audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
-                  "appsink name=talk sync=false async=false max-buffers=50 drop=true";
+        decode.empty() ? std::string("fakesink sync=false async=false")
+                       : "queue max-size-time=200000000 leaky=downstream ! " + decode +
+                             " ! audioconvert ! audioresample ! "
+                             "audio/x-raw,format=S16LE,rate=48000,channels=1 ! "
+                             "appsink name=talk sync=false async=false max-buffers=50 drop=true";
     GError* error = nullptr;
     GstElement* bin = gst_parse_bin_from_description(description.c_str(), TRUE, &error);
     if (bin == nullptr) {
@@ -367,7 +363,7 @@ GstWebRTCRTPTransceiver* transceiver(GstElement* webrtc, int index) {
 }  // namespace
 
 core::Result<std::unique_ptr<WebRtcPeer>> WebRtcPeer::start(WebRtcOptions options,
-                                                           WebRtcCallbacks callbacks) {
+                                                            WebRtcCallbacks callbacks) {
     gst::ensure_init();
     auto impl = std::make_unique<Impl>();
     const TrackInfo* video = nullptr;
@@ -425,8 +421,8 @@ core::Result<std::unique_ptr<WebRtcPeer>> WebRtcPeer::start(WebRtcOptions option
     const bool talk = impl->options.talk;
     if (audio_path) {
         impl->asrc = gst::by_name(impl->pipeline.get(), "asrc");
-        auto artp = audio_rtp_caps(audio_path->encoding, audio_path->payload,
-                                   audio_path->clock_rate);
+        auto artp =
+            audio_rtp_caps(audio_path->encoding, audio_path->payload, audio_path->clock_rate);
         g_object_set(gst::by_name(impl->pipeline.get(), "acaps").get(), "caps", artp.get(),
                      nullptr);
         GstWebRTCRTPTransceiver* at = transceiver(impl->webrtc.get(), 1);
@@ -467,8 +463,8 @@ core::Result<std::unique_ptr<WebRtcPeer>> WebRtcPeer::start(WebRtcOptions option
     }
 
     Impl* raw = impl.get();
-    g_signal_connect(impl->webrtc.get(), "on-negotiation-needed",
-                     G_CALLBACK(on_negotiation_needed), raw);
+    g_signal_connect(impl->webrtc.get(), "on-negotiation-needed", G_CALLBACK(on_negotiation_needed),
+                     raw);
     g_signal_connect(impl->webrtc.get(), "on-ice-candidate", G_CALLBACK(on_ice_candidate), raw);
     g_signal_connect(impl->webrtc.get(), "notify::connection-state",
                      G_CALLBACK(on_connection_state), raw);
@@ -562,8 +558,9 @@ bool WebRtcPeer::push(const LiveItem& item) {
     auto* holder = new std::shared_ptr<const std::vector<std::uint8_t>>(s.data);
     GstBuffer* buffer = gst_buffer_new_wrapped_full(
         GST_MEMORY_FLAG_READONLY, const_cast<std::uint8_t*>(s.data->data()), s.data->size(), 0,
-        s.data->size(), holder,
-        [](gpointer p) { delete static_cast<std::shared_ptr<const std::vector<std::uint8_t>>*>(p); });
+        s.data->size(), holder, [](gpointer p) {
+            delete static_cast<std::shared_ptr<const std::vector<std::uint8_t>>*>(p);
+        });
     const std::int64_t at = impl_->restamp(video ? impl_->last_video_ns : impl_->last_audio_ns);
     GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(at);
     GST_BUFFER_DTS(buffer) = static_cast<GstClockTime>(at);

@@ -20,6 +20,14 @@ def offer_for(client, camera=1):
     return ws, offer
 
 
+def recv_until(ws, kind):
+    """The next message of `kind` ("error", "talk", ...), skipping ice and state messages."""
+    while True:
+        m = ws.recv_json()
+        if m["type"] == kind:
+            return m
+
+
 def candidates(ws, count):
     out = []
     while len(out) < count:
@@ -89,17 +97,13 @@ def test_webrtc_signalling():
 
         # Malformed signalling gets a clear error and the socket is closed.
         ws.send_text("{not json")
-        while True:
-            m = ws.recv_json()
-            if m["type"] == "error":
-                break
+        m = recv_until(ws, "error")
         assert "JSON" in m["error"], m
         h.wait_for("presence cleared", lambda: hub.json("/api/presence")[1]["presence"] == [], 10)
 
         ws, _ = offer_for(hub)
         ws.send_text(json.dumps({"type": "answer", "sdp": "v=0 garbage"}))
-        while (m := ws.recv_json())["type"] != "error":
-            pass
+        m = recv_until(ws, "error")
         assert "SDP" in m["error"], m
         ws.close()
 
@@ -108,8 +112,7 @@ def test_webrtc_signalling():
         ws, offer = offer_for(member)
         assert offer["talk"] is False and offer["audio"] is True, offer
         ws.send_text(json.dumps({"type": "talk", "on": True}))
-        while (m := ws.recv_json())["type"] != "error":
-            pass
+        m = recv_until(ws, "error")
         assert "may not talk" in m["error"], m
         ws.close()
 
@@ -118,8 +121,7 @@ def test_webrtc_signalling():
         ws, offer = offer_for(talker)
         assert offer["talk"] is True
         ws.send_text(json.dumps({"type": "talk", "on": True}))
-        while (m := ws.recv_json())["type"] != "talk":
-            pass
+        m = recv_until(ws, "talk")
         assert m["on"] is True
         assert hub.json("/api/cameras/1")[1]["speaker"]["talker"] == "tia"
         _, users = hub.json("/api/users")
@@ -127,8 +129,7 @@ def test_webrtc_signalling():
         status, _, body = hub.request("PATCH", f"/api/users/{tia['id']}",
                                       {"rights": {"1": ["live"]}})
         assert status in (200, 204), (status, body)
-        while (m := ws.recv_json())["type"] != "error":
-            pass
+        m = recv_until(ws, "error")
         assert "withdrawn" in m["error"], m
         assert hub.json("/api/cameras/1")[1]["speaker"]["talker"] == ""
         ws.close()
@@ -176,8 +177,10 @@ def test_updates_push_presence_to_every_member():
         viewer.close()
         assert updates.recv_json()["presence"] == []
 
-        # Odd messages get an error, never the hub: a number for a type, a number for a kind.
-        for odd in ({"type": 1}, {"type": "watching", "camera": 1, "kind": 5}, [1, 2]):
+        # Odd messages get an error, never the hub: a number for a type, a number for a kind,
+        # and a message too large to be one the app sends.
+        for odd in ({"type": 1}, {"type": "watching", "camera": 1, "kind": 5}, [1, 2],
+                    {"type": "watching", "pad": "x" * 5000}):
             updates.send_text(json.dumps(odd))
             m = updates.recv_json()
             assert m["type"] == "error", (odd, m)
@@ -198,9 +201,7 @@ def test_updates_push_presence_to_every_member():
         status, presence = hub.json("/api/presence")
         assert presence["presence"][0]["kind"] == "playback"
         updates.send_text(json.dumps({"type": "watching", "camera": 2, "kind": "playback"}))
-        m = updates.recv_json()
-        while m["type"] != "error":
-            m = updates.recv_json()
+        m = recv_until(updates, "error")
         assert "may not" in m["error"], m
         updates.close()
         h.wait_for("playback presence cleared",

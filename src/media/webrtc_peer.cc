@@ -383,8 +383,8 @@ core::Result<std::unique_ptr<WebRtcPeer>> WebRtcPeer::start(WebRtcOptions option
     }
     if (video->codec != Codec::kH264) {
         return core::make_error(core::ErrorCode::kInvalidArgument,
-                                "this camera sends H.265, which browsers do not play over "
-                                "WebRTC; the live view uses the MSE path");
+                                "this camera sends H.265, which browsers do not take over "
+                                "WebRTC (the hub's browser feed converts it)");
     }
     const auto audio_path = audio ? camera_audio_path(*audio) : std::nullopt;
 

@@ -14,11 +14,13 @@ debian_packages=(
   # networking, TLS, crypto
   libboost1.81-all-dev libssl-dev libsodium-dev libzxcvbn-dev libqrencode-dev
   # storage, config, CLI, logs
-  libsqlite3-dev sqlite3 nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
+  libpugixml-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
   libfmt-dev
   # tests and benchmarks: real peers (ffmpeg, testssl.sh, hydra, oathtool)
   libgtest-dev libgmock-dev libbenchmark-dev ffmpeg procps curl python3
   testssl.sh hydra oathtool
+  # third-party ONVIF clients that must accept `hearth simcam` (onvif-util and libonvif)
+  onvif-tools libonvif-dev
   # the browser test of the web app (tests/e2e: playwright-core drives Debian's Chromium)
   chromium fonts-liberation
   # the WebRTC viewers of the live bench (webrtcbin from Python)

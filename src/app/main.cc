@@ -17,7 +17,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "media/rtsp_source.h"
-#include "media/simcam.h"
+#include "simcam/simcam.h"
 #include "store/audit.h"
 #include "store/index.h"
 
@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
     }
     if (simcam_cmd->parsed()) {
         core::init_logging(core::LogLevel::kInfo);
-        media::SimcamOptions o;
+        simcam::SimcamOptions o;
         auto listen = core::parse_listen_address(simcam_listen);
         if (!listen) {
             return fail(listen.error());
@@ -280,7 +280,7 @@ int main(int argc, char** argv) {
         if (o.username.empty()) {
             spdlog::warn("simcam: no credentials given: anyone can watch this stream");
         }
-        media::Simcam simcam(o);
+        simcam::Simcam simcam(o);
         auto url = simcam.start();
         if (!url) {
             return fail(url.error());

@@ -33,8 +33,8 @@ std::uint32_t next_random(std::uint32_t& state) {
 
 SimScene::SimScene(const SimSceneOptions& options)
     : opt_(options),
-      pano_w_((options.width * 2) & ~1),
-      pano_h_((options.height * 3 / 2) & ~1),
+      pano_w_(panorama_width_for(options)),
+      pano_h_(panorama_height_for(options)),
       view_{(pano_w_ - options.width) / 2, (pano_h_ - options.height) / 2, options.width,
             options.height} {
     // Scenery: sky gradient, ground, and houses with windows at seeded places.

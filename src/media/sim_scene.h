@@ -35,7 +35,7 @@ struct SimTimecodeLayout {
 };
 SimTimecodeLayout sim_timecode_layout(int width, int height);
 
-// The view window over the panorama, in panorama pixels (PTZ moves it later).
+// The view window over the panorama, in panorama pixels (VirtualPtz moves it).
 struct SimView {
     int x = 0;
     int y = 0;
@@ -46,6 +46,10 @@ struct SimView {
 class SimScene {
 public:
     explicit SimScene(const SimSceneOptions& options);
+
+    // The panorama for `options`: twice the frame's width, one and a half its height.
+    static int panorama_width_for(const SimSceneOptions& o) { return (o.width * 2) & ~1; }
+    static int panorama_height_for(const SimSceneOptions& o) { return (o.height * 3 / 2) & ~1; }
 
     int panorama_width() const { return pano_w_; }
     int panorama_height() const { return pano_h_; }

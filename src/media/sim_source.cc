@@ -1,9 +1,9 @@
 #include "media/sim_source.h"
 
 #include <gst/app/gstappsrc.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 namespace hearth::media {
 
@@ -39,8 +39,9 @@ core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
         if (!j[key].is_number_integer() || j[key].get<long long>() < lo ||
             j[key].get<long long>() > hi) {
             return core::make_error(core::ErrorCode::kInvalidArgument,
-                                    std::string("sim option '") + key + "' must be an integer from " +
-                                        std::to_string(lo) + " to " + std::to_string(hi));
+                                    std::string("sim option '") + key +
+                                        "' must be an integer from " + std::to_string(lo) + " to " +
+                                        std::to_string(hi));
         }
         out = j[key].get<int>();
         return {};
@@ -99,8 +100,9 @@ std::string sim_pipeline_description(const SimCameraOptions& o, SimOutput output
     }
     std::string d =
         "appsrc name=vsrc is-live=true format=time block=false max-bytes=20000000 "
-        "caps=video/x-raw,format=I420,width=" + std::to_string(s.width) +
-        ",height=" + std::to_string(s.height) + ",framerate=" + std::to_string(s.fps) +
+        "caps=video/x-raw,format=I420,width=" +
+        std::to_string(s.width) + ",height=" + std::to_string(s.height) +
+        ",framerate=" + std::to_string(s.fps) +
         "/1 ! queue max-size-buffers=4 leaky=downstream ! " + video;
     if (o.audio) {
         std::string audio;
@@ -152,16 +154,6 @@ void SimProducer::stop() {
     }
 }
 
-void SimProducer::set_view(const SimView& view) {
-    std::lock_guard lock(scene_mu_);
-    scene_.set_view(view);
-}
-
-SimView SimProducer::view() const {
-    std::lock_guard lock(scene_mu_);
-    return scene_.view();
-}
-
 void SimProducer::run() {
     using clock = std::chrono::steady_clock;
     const auto& s = options_.scene;
@@ -186,10 +178,10 @@ void SimProducer::run() {
             GstBuffer* buf = gst_buffer_new_allocate(nullptr, scene_.frame_bytes(), nullptr);
             GstMapInfo map;
             gst_buffer_map(buf, &map, GST_MAP_WRITE);
-            {
-                std::lock_guard lock(scene_mu_);
-                scene_.render_video(at / 1'000'000, wall_ms, {map.data, map.size});
+            if (ptz_) {
+                scene_.set_view(ptz_->view(ptz_now_ms()));
             }
+            scene_.render_video(at / 1'000'000, wall_ms, {map.data, map.size});
             gst_buffer_unmap(buf, &map);
             GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(at);
             GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(frame_ns);
@@ -201,9 +193,9 @@ void SimProducer::run() {
             GstBuffer* buf = gst_buffer_new_allocate(nullptr, audio_chunk * 2, nullptr);
             GstMapInfo map;
             gst_buffer_map(buf, &map, GST_MAP_WRITE);
-            scene_.render_audio(audio_index * audio_chunk,
-                                {reinterpret_cast<std::int16_t*>(map.data),
-                                 static_cast<std::size_t>(audio_chunk)});
+            scene_.render_audio(
+                audio_index * audio_chunk,
+                {reinterpret_cast<std::int16_t*>(map.data), static_cast<std::size_t>(audio_chunk)});
             gst_buffer_unmap(buf, &map);
             GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(at);
             GST_BUFFER_DURATION(buf) = static_cast<GstClockTime>(audio_chunk_ns);
@@ -216,12 +208,11 @@ void SimProducer::run() {
 }
 
 SimSource::SimSource(std::string name, SimCameraOptions options)
-    : name_(std::move(name)), options_(options) {}
+    : name_(std::move(name)), options_(options), ptz_(VirtualPtz::for_scene(options.scene)) {}
 
 core::Result<gst::ElementPtr> SimSource::build_pipeline() {
-    HEARTH_ASSIGN_OR_RETURN(
-        auto pipeline,
-        gst::parse_pipeline(sim_pipeline_description(options_, SimOutput::kAppsink)));
+    HEARTH_ASSIGN_OR_RETURN(auto pipeline, gst::parse_pipeline(sim_pipeline_description(
+                                               options_, SimOutput::kAppsink)));
     attach_appsink(gst::by_name(pipeline.get(), "vsink").get(), 0);
     if (options_.audio) {
         attach_appsink(gst::by_name(pipeline.get(), "asink").get(), 1);
@@ -234,6 +225,7 @@ void SimSource::on_playing(GstElement* pipeline) {
     auto vsrc = gst::by_name(pipeline, "vsrc");
     auto asrc = options_.audio ? gst::by_name(pipeline, "asrc") : gst::ElementPtr();
     producer_ = std::make_unique<SimProducer>(options_, vsrc.get(), asrc.get());
+    producer_->set_ptz(ptz_);
     producer_->start();
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "media/gst_source.h"
+#include "media/sim_ptz.h"
 #include "media/sim_scene.h"
 
 namespace hearth::media {
@@ -41,8 +42,9 @@ public:
     ~SimProducer();
     void start();
     void stop();
-    void set_view(const SimView& view);  // thread-safe
-    SimView view() const;
+    // Frames follow `ptz`'s window from the next frame on; null keeps the centre view.
+    // Call before start().
+    void set_ptz(std::shared_ptr<VirtualPtz> ptz) { ptz_ = std::move(ptz); }
 
 private:
     void run();
@@ -50,8 +52,8 @@ private:
     SimCameraOptions options_;
     gst::ElementPtr vsrc_;
     gst::ElementPtr asrc_;
-    mutable std::mutex scene_mu_;
-    SimScene scene_;  // GUARDED_BY(scene_mu_)
+    SimScene scene_;  // used by the producing thread only
+    std::shared_ptr<VirtualPtz> ptz_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
 };
@@ -61,6 +63,8 @@ public:
     SimSource(std::string name, SimCameraOptions options);
     ~SimSource() override { stop(); }
     std::string describe() const override { return "sim:" + name_; }
+    // The camera's virtual PTZ; its position survives pipeline restarts.
+    const std::shared_ptr<VirtualPtz>& ptz() const { return ptz_; }
 
 protected:
     core::Result<gst::ElementPtr> build_pipeline() override;
@@ -70,6 +74,7 @@ protected:
 private:
     std::string name_;
     SimCameraOptions options_;
+    std::shared_ptr<VirtualPtz> ptz_;
     std::unique_ptr<SimProducer> producer_;
     gst::ElementPtr pipeline_;  // borrowed for the producer while playing
 };

@@ -25,12 +25,14 @@
 
 #include "media/fmp4_writer.h"
 #include "media/rtsp_client_source.h"
-#include "media/simcam.h"
+#include "simcam/simcam.h"
 
 namespace hearth::media {
 namespace {
 
 using namespace std::chrono_literals;
+using simcam::Simcam;
+using simcam::SimcamOptions;
 
 class CollectingSink final : public SourceSink {
 public:

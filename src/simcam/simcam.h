@@ -12,11 +12,11 @@
 #include "core/result.h"
 #include "media/sim_source.h"
 
-namespace hearth::media {
+namespace hearth::simcam {
 
 struct SimcamOptions {
     core::ListenAddress listen{"127.0.0.1", 8554};
-    SimCameraOptions camera;
+    media::SimCameraOptions camera;
     std::string username;  // empty: no authentication (an insecure camera, for audits)
     std::string password;
     std::string mount = "/stream";
@@ -41,4 +41,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace hearth::media
+}  // namespace hearth::simcam

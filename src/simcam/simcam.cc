@@ -1,4 +1,4 @@
-#include "media/simcam.h"
+#include "simcam/simcam.h"
 
 #include <gst/rtsp-server/rtsp-server.h>
 #include <spdlog/spdlog.h>
@@ -7,7 +7,11 @@
 #include <mutex>
 #include <thread>
 
-namespace hearth::media {
+namespace hearth::simcam {
+
+using media::SimOutput;
+using media::SimProducer;
+namespace gst = media::gst;
 
 struct Simcam::Impl {
     SimcamOptions options;
@@ -84,7 +88,7 @@ core::Result<std::string> Simcam::start() {
     GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
     const std::string launch =
         o.file.empty()
-            ? "( " + sim_pipeline_description(o.camera, SimOutput::kRtp) + " )"
+            ? "( " + media::sim_pipeline_description(o.camera, SimOutput::kRtp) + " )"
             : "( filesrc name=file ! qtdemux name=demux demux.video_0 ! queue ! h264parse ! "
               "rtph264pay name=pay0 pt=96 config-interval=-1 )";
     gst_rtsp_media_factory_set_launch(factory, launch.c_str());
@@ -95,8 +99,8 @@ core::Result<std::string> Simcam::start() {
     if (!o.username.empty()) {
         GstRTSPAuth* auth = gst_rtsp_auth_new();
         gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
-        GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING,
-                                                 "viewer", nullptr);
+        GstRTSPToken* token =
+            gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "viewer", nullptr);
         gst_rtsp_auth_add_digest(auth, o.username.c_str(), o.password.c_str(), token);
         gst_rtsp_token_unref(token);
         gst_rtsp_server_set_auth(impl_->server, auth);
@@ -157,4 +161,4 @@ void Simcam::stop() {
     impl_->loop = nullptr;
 }
 
-}  // namespace hearth::media
+}  // namespace hearth::simcam

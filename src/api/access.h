@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,10 +78,16 @@ public:
     void add(Method method, std::string pattern, Rule rule, SecureHandler handler);
     const std::vector<RouteInfo>& table() const { return table_; }
 
+    // Called when a logged-in caller is refused a right on a camera (the hub audits these:
+    // someone tried to steer, talk or look without leave). Set before the server starts.
+    using DeniedHook = std::function<void(const Request&, const Caller&, const Rule&)>;
+    void on_denied(DeniedHook hook) { *denied_ = std::move(hook); }
+
 private:
     Router& router_;
     auth::AccountService* accounts_;
     std::vector<RouteInfo> table_;
+    std::shared_ptr<DeniedHook> denied_ = std::make_shared<DeniedHook>();
 };
 
 // Set-Cookie values for the session and device cookies (Secure, HttpOnly, SameSite=Strict,

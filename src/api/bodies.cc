@@ -1,9 +1,8 @@
 #include "api/bodies.h"
 
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 
 #include "api/http_parse.h"
 
@@ -54,8 +53,7 @@ core::Result<std::string> text(json& j, const char* name, bool required,
     }
     auto& s = it->get_ref<std::string&>();
     if (s.size() > max) {
-        return bad(std::string("'") + name + "' is longer than " + std::to_string(max) +
-                   " bytes");
+        return bad(std::string("'") + name + "' is longer than " + std::to_string(max) + " bytes");
     }
     if (required && s.empty()) {
         return bad(std::string("'") + name + "' must not be empty");
@@ -229,6 +227,83 @@ core::Result<CameraPatchBody> parse_camera_patch_body(std::string_view body) {
     }
     if (!out.name && !out.enabled) {
         return bad("give 'name', 'enabled' or both");
+    }
+    return out;
+}
+
+core::Result<PtzBody> parse_ptz_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(
+        auto j, parse_object(body, {"action", "pan", "tilt", "zoom", "timeout_ms", "name"}));
+    HEARTH_ASSIGN_OR_RETURN(const auto action, text(j, "action", true, 32));
+    using A = PtzBody::Action;
+    static constexpr std::pair<std::string_view, A> kActions[] = {
+        {"continuous", A::kContinuous},
+        {"relative", A::kRelative},
+        {"absolute", A::kAbsolute},
+        {"stop", A::kStop},
+        {"home", A::kHome},
+        {"preset", A::kPreset},
+        {"save_preset", A::kSavePreset},
+        {"remove_preset", A::kRemovePreset},
+        {"release", A::kRelease}};
+    PtzBody out;
+    for (const auto& [name, value] : kActions) {
+        if (action == name) {
+            out.action = value;
+        }
+    }
+    if (out.action == A::kInvalid) {
+        return bad(
+            "'action' must be one of continuous, relative, absolute, stop, home, preset, "
+            "save_preset, remove_preset, release");
+    }
+    const bool move =
+        out.action == A::kContinuous || out.action == A::kRelative || out.action == A::kAbsolute;
+    // Each axis: absent is 0 (absolute needs all three), present is a number within range.
+    auto axis = [&](const char* key, double lo, double hi, double& value) -> core::Status {
+        const auto it = j.find(key);
+        if (it == j.end()) {
+            if (out.action == A::kAbsolute) {
+                return bad(std::string("'") + key + "' is required for an absolute move");
+            }
+            return {};
+        }
+        if (!move) {
+            return bad(std::string("'") + key + "' is only for moves");
+        }
+        if (!it->is_number() || !(it->get<double>() >= lo && it->get<double>() <= hi)) {
+            return bad(std::string("'") + key + "' must be a number from " +
+                       std::to_string(static_cast<int>(lo)) + " to " +
+                       std::to_string(static_cast<int>(hi)));
+        }
+        value = it->get<double>();
+        return {};
+    };
+    const double pt = out.action == A::kRelative ? 2 : 1;
+    HEARTH_TRY(axis("pan", -pt, pt, out.pan));
+    HEARTH_TRY(axis("tilt", -pt, pt, out.tilt));
+    HEARTH_TRY(axis("zoom", out.action == A::kAbsolute ? 0 : -1, 1, out.zoom));
+    if (const auto it = j.find("timeout_ms"); it != j.end()) {
+        if (out.action != A::kContinuous) {
+            return bad("'timeout_ms' is only for continuous moves");
+        }
+        if (!it->is_number_integer() || it->get<std::int64_t>() < 100 ||
+            it->get<std::int64_t>() > 2000) {
+            return bad("'timeout_ms' must be an integer from 100 to 2000");
+        }
+        out.timeout_ms = it->get<int>();
+    }
+    const bool named =
+        out.action == A::kPreset || out.action == A::kSavePreset || out.action == A::kRemovePreset;
+    if (named) {
+        HEARTH_ASSIGN_OR_RETURN(out.name, text(j, "name", true, 64));
+        for (const unsigned char c : out.name) {
+            if (c < 0x20 || c == 0x7f) {
+                return bad("'name' must not contain control characters");
+            }
+        }
+    } else if (j.contains("name")) {
+        return bad("'name' is only for preset actions");
     }
     return out;
 }

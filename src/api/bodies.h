@@ -71,6 +71,31 @@ struct CameraPatchBody {
     std::optional<bool> enabled;
 };
 
+// POST /api/cameras/{id}/ptz: {"action": "...", ...}. Moves carry "pan", "tilt", "zoom"
+// (continuous: velocities in [-1, 1] and "timeout_ms" 100-2000; relative: steps, pan/tilt
+// in [-2, 2], zoom in [-1, 1]; absolute: all three, pan/tilt in [-1, 1], zoom in [0, 1]);
+// preset actions carry "name".
+struct PtzBody {
+    enum class Action : std::uint8_t {
+        kInvalid = 0,
+        kContinuous,
+        kRelative,
+        kAbsolute,
+        kStop,
+        kHome,
+        kPreset,
+        kSavePreset,
+        kRemovePreset,
+        kRelease
+    };
+    Action action = Action::kInvalid;
+    double pan = 0;
+    double tilt = 0;
+    double zoom = 0;
+    int timeout_ms = 1000;
+    std::string name;
+};
+
 core::Result<SetupBody> parse_setup_body(std::string_view body);
 // JSON, or an HTML form (application/x-www-form-urlencoded) when `form` is true.
 core::Result<LoginBody> parse_login_body(std::string_view body, bool form);
@@ -80,5 +105,6 @@ core::Result<CodeBody> parse_code_body(std::string_view body);
 core::Result<NewUserBody> parse_new_user_body(std::string_view body);
 core::Result<UserPatchBody> parse_user_patch_body(std::string_view body);
 core::Result<CameraPatchBody> parse_camera_patch_body(std::string_view body);
+core::Result<PtzBody> parse_ptz_body(std::string_view body);
 
 }  // namespace hearth::api

@@ -1,11 +1,11 @@
 #include "api/routes.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "api/bodies.h"
 #include "api/playback.h"
@@ -92,16 +92,14 @@ std::variant<TimeWindow, Response> window_from(const HubContext& hub, const Requ
         return Response::error(400, "end must be after start", req);
     }
     if (max_span_us > 0 && w.end_us - w.start_us > max_span_us) {
-        return Response::error(400, "range is longer than " +
-                                        std::to_string(max_span_us / 3'600'000'000) + " hours",
-                               req);
+        return Response::error(
+            400, "range is longer than " + std::to_string(max_span_us / 3'600'000'000) + " hours",
+            req);
     }
     return w;
 }
 
-Response internal(const Request& req) {
-    return Response::error(500, "internal error", req);
-}
+Response internal(const Request& req) { return Response::error(500, "internal error", req); }
 
 Response playback(const HubContext& hub, const Request& req, const Caller& caller, bool download) {
     auto cam = camera_from(hub, req);
@@ -197,11 +195,18 @@ void audit_camera(const HubContext& hub, std::string_view actor, std::string_vie
 }
 
 void add_hub_routes(SecureRouter& router, const HubContext& hub) {
+    // Someone tried to look, steer or talk without leave: the household should know.
+    router.on_denied([hub](const Request& req, const Caller& caller, const Rule& rule) {
+        audit_camera(hub, caller.name(), "access.denied", camera_param(req), req.remote_address,
+                     describe(rule) + ": " + std::string(to_string(req.method)) + " " +
+                         std::string(req.path));
+    });
     add_routes(router, hub);
     add_account_routes(router, hub);
     add_setup_page(router, hub);
     add_live_routes(router, hub);
     add_webrtc_routes(router, hub);
+    add_ptz_routes(router, hub);
     add_web_app(router, hub.web_root);
 }
 
@@ -214,9 +219,8 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
     // A download leaves the hub for good: an export, so it needs a fresh proof.
     const Rule kExport{Access::kCamera, auth::Right::kRecordings, true};
 
-    router.add(Method::kGet, "/healthz", kPublic, [](const Request&, Caller&) {
-        return Response::json(200, R"({"status":"ok"})");
-    });
+    router.add(Method::kGet, "/healthz", kPublic,
+               [](const Request&, Caller&) { return Response::json(200, R"({"status":"ok"})"); });
 
     router.add(Method::kGet, "/api/cameras", kSession, [hub](const Request& req, Caller& caller) {
         auto cams = hub.index->list_cameras();
@@ -291,48 +295,47 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
 
     router.add(Method::kGet, "/api/cameras/{id}/recordings", kRecordings,
                [hub](const Request& req, Caller&) {
-        auto cam = camera_from(hub, req);
-        if (auto* r = std::get_if<Response>(&cam)) {
-            return std::move(*r);
-        }
-        const auto& c = std::get<store::Camera>(cam);
-        auto win = window_from(hub, req, 24LL * 3600 * 1'000'000, 31LL * 24 * 3600 * 1'000'000);
-        if (auto* r = std::get_if<Response>(&win)) {
-            return std::move(*r);
-        }
-        const auto w = std::get<TimeWindow>(win);
-        auto ranges = hub.index->ranges(c.id, w.start_us, w.end_us);
-        auto segments = hub.index->segments(c.id, w.start_us, w.end_us, 2000);
-        if (!ranges || !segments) {
-            return internal(req);
-        }
-        json r = json::array(), s = json::array();
-        for (const auto& x : *ranges) {
-            r.push_back(range_json(x));
-        }
-        for (const auto& x : *segments) {
-            auto j = range_json({x.start_us, x.end_us});
-            j["bytes"] = x.bytes;
-            j["codecs"] = x.codecs;
-            s.push_back(std::move(j));
-        }
-        return Response::json(200, json{{"camera", c.id.value()},
-                                        {"start", core::format_time(w.start_us)},
-                                        {"end", core::format_time(w.end_us)},
-                                        {"ranges", r},
-                                        {"segments", s},
-                                        {"segments_truncated", segments->size() >= 2000}}
-                                       .dump());
-    });
+                   auto cam = camera_from(hub, req);
+                   if (auto* r = std::get_if<Response>(&cam)) {
+                       return std::move(*r);
+                   }
+                   const auto& c = std::get<store::Camera>(cam);
+                   auto win =
+                       window_from(hub, req, 24LL * 3600 * 1'000'000, 31LL * 24 * 3600 * 1'000'000);
+                   if (auto* r = std::get_if<Response>(&win)) {
+                       return std::move(*r);
+                   }
+                   const auto w = std::get<TimeWindow>(win);
+                   auto ranges = hub.index->ranges(c.id, w.start_us, w.end_us);
+                   auto segments = hub.index->segments(c.id, w.start_us, w.end_us, 2000);
+                   if (!ranges || !segments) {
+                       return internal(req);
+                   }
+                   json r = json::array(), s = json::array();
+                   for (const auto& x : *ranges) {
+                       r.push_back(range_json(x));
+                   }
+                   for (const auto& x : *segments) {
+                       auto j = range_json({x.start_us, x.end_us});
+                       j["bytes"] = x.bytes;
+                       j["codecs"] = x.codecs;
+                       s.push_back(std::move(j));
+                   }
+                   return Response::json(200, json{{"camera", c.id.value()},
+                                                   {"start", core::format_time(w.start_us)},
+                                                   {"end", core::format_time(w.end_us)},
+                                                   {"ranges", r},
+                                                   {"segments", s},
+                                                   {"segments_truncated", segments->size() >= 2000}}
+                                                  .dump());
+               });
 
-    router.add(Method::kGet, "/api/cameras/{id}/stream", kRecordings,
-               [hub](const Request& req, Caller& caller) {
-                   return playback(hub, req, caller, false);
-               });
-    router.add(Method::kGet, "/api/cameras/{id}/download", kExport,
-               [hub](const Request& req, Caller& caller) {
-                   return playback(hub, req, caller, true);
-               });
+    router.add(
+        Method::kGet, "/api/cameras/{id}/stream", kRecordings,
+        [hub](const Request& req, Caller& caller) { return playback(hub, req, caller, false); });
+    router.add(
+        Method::kGet, "/api/cameras/{id}/download", kExport,
+        [hub](const Request& req, Caller& caller) { return playback(hub, req, caller, true); });
 
     router.add(Method::kGet, "/api/events", kSession, [hub](const Request& req, Caller& caller) {
         int limit = 100;
@@ -380,8 +383,8 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
         }
         std::string out;
         auto family = [&out](const char* name, const char* type, const char* help) {
-            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-                   "\n";
+            out +=
+                std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
         };
         const auto statuses = hub.camera_status();
         auto each = [&](const char* name, const char* type, const char* help, auto value) {

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "media/live_feed.h"
 #include "media/speaker.h"
+#include "ptz/service.h"
 #include "store/audit.h"
 #include "store/index.h"
 
@@ -34,7 +35,7 @@ struct CameraStatus {
     std::uint64_t write_errors = 0;
     core::WallMicros last_written_us = 0;
     std::uint64_t live_viewers = 0;
-    std::uint64_t live_cache_bytes = 0;  // the GOP kept for new viewers
+    std::uint64_t live_cache_bytes = 0;           // the GOP kept for new viewers
     std::optional<media::SpeakerStatus> speaker;  // cameras with a loudspeaker for talk
 };
 
@@ -61,6 +62,7 @@ struct HubContext {
     // `ice_networks`); null allows every address.
     std::function<bool(std::string_view address)> ice_address_allowed;
     std::filesystem::path web_root;  // the built app, served at "/"
+    ptz::Service* ptz = nullptr;     // who steers which camera; null: no PTZ routes
 };
 
 // Appends "<action> camera <id>" by `actor` to the audit log (failures are logged).
@@ -77,6 +79,8 @@ void add_routes(SecureRouter& router, const HubContext& hub);
 void add_account_routes(SecureRouter& router, const HubContext& hub);
 // GET /api/cameras/{id}/live: live view as fMP4 over a WebSocket (the MSE path).
 void add_live_routes(SecureRouter& router, const HubContext& hub);
+// GET/POST /api/cameras/{id}/ptz: steering, presets and who holds the camera.
+void add_ptz_routes(SecureRouter& router, const HubContext& hub);
 // GET /api/cameras/{id}/webrtc: live view and talk over WebRTC, signalled on a WebSocket.
 void add_webrtc_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.

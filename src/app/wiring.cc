@@ -3,12 +3,11 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
-#include <charconv>
 
 #include "api/http_redirect.h"
 #include "crypto/tls_identity.h"
@@ -16,6 +15,7 @@
 #include "media/rtsp_source.h"
 #include "media/sim_source.h"
 #include "media/v4l2_source.h"
+#include "ptz/sim_driver.h"
 
 namespace hearth::app {
 namespace {
@@ -23,9 +23,7 @@ namespace {
 constexpr auto kHousekeepingInterval = std::chrono::seconds(2);
 constexpr int kRetentionEvery = 15;  // housekeeping rounds (30 s)
 
-bool unspecified(const std::string& host) {
-    return host == "0.0.0.0" || host == "::";
-}
+bool unspecified(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
 
 core::Result<crypto::TlsIdentity> tls_identity(const core::Config& config) {
     if (!config.tls_cert.empty() || !config.tls_key.empty()) {
@@ -36,9 +34,10 @@ core::Result<crypto::TlsIdentity> tls_identity(const core::Config& config) {
     if (id.origin == crypto::TlsIdentityOrigin::kCreated) {
         spdlog::info("tls: created a self-signed certificate in {}", dir.string());
     } else if (id.origin == crypto::TlsIdentityOrigin::kRenewed) {
-        spdlog::warn("tls: the certificate in {} was about to expire and was renewed: its "
-                     "fingerprint has changed",
-                     dir.string());
+        spdlog::warn(
+            "tls: the certificate in {} was about to expire and was renewed: its "
+            "fingerprint has changed",
+            dir.string());
     }
     return id;
 }
@@ -88,7 +87,8 @@ core::Result<std::unique_ptr<media::Source>> make_source(const store::Camera& c)
             return std::unique_ptr<media::Source>(
                 std::make_unique<media::V4l2Source>(c.name, std::move(o)));
         }
-        case store::CameraKind::kInvalid: break;
+        case store::CameraKind::kInvalid:
+            break;
     }
     return core::make_error(core::ErrorCode::kInvalidArgument, "camera has an unknown kind");
 }
@@ -112,12 +112,13 @@ core::Result<std::int64_t> apply_retention(store::Index& index,
         const auto free_bytes = static_cast<std::int64_t>(fs.f_bavail * fs.f_frsize);
         if (free_bytes < policy.min_free_bytes) {
             // Shrink the budget so that deleting brings free space back above the floor.
-            const auto fit = std::max<std::int64_t>(0, total - (policy.min_free_bytes - free_bytes));
+            const auto fit =
+                std::max<std::int64_t>(0, total - (policy.min_free_bytes - free_bytes));
             budget = budget > 0 ? std::min(budget, fit) : std::max<std::int64_t>(fit, 1);
         }
     }
-    HEARTH_ASSIGN_OR_RETURN(auto victims, index.retention_candidates(clock.now_us(),
-                                                                     policy.max_age_us, budget));
+    HEARTH_ASSIGN_OR_RETURN(auto victims,
+                            index.retention_candidates(clock.now_us(), policy.max_age_us, budget));
     std::int64_t freed = 0;
     for (const auto& seg : victims) {
         std::error_code ec;
@@ -140,22 +141,22 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
     if (ec) {
-        return core::make_error(core::ErrorCode::kUnavailable,
-                                "cannot create data directory " + config.data_dir.string() + ": " +
-                                    ec.message());
+        return core::make_error(
+            core::ErrorCode::kUnavailable,
+            "cannot create data directory " + config.data_dir.string() + ": " + ec.message());
     }
     std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
     HEARTH_ASSIGN_OR_RETURN(hub->index_, store::Index::open(config.data_dir / "hearth.db"));
     HEARTH_ASSIGN_OR_RETURN(hub->audit_, store::AuditLog::open(config.data_dir / "hearth.db"));
-    HEARTH_ASSIGN_OR_RETURN(auto recovered,
-                            media::recover_segments(*hub->index_, config.data_dir));
+    HEARTH_ASSIGN_OR_RETURN(auto recovered, media::recover_segments(*hub->index_, config.data_dir));
     for (const auto& line : recovered) {
         spdlog::info("recovered {}", line);
     }
-    (void)hub->index_->add_event({0, core::CameraId(), "hub.started", hub->clock_.now_us(),
-                                 HEARTH_VERSION});
+    (void)hub->index_->add_event(
+        {0, core::CameraId(), "hub.started", hub->clock_.now_us(), HEARTH_VERSION});
 
+    hub->start_ptz();
     hub->reconcile_cameras();
 
     HEARTH_ASSIGN_OR_RETURN(hub->account_store_,
@@ -210,6 +211,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.accounts = hub->accounts_.get();
     ctx.presence = &hub->presence_;
     ctx.web_root = config.web_root;
+    ctx.ptz = hub->ptz_.get();
     auto identity = tls_identity(config);
     if (!identity) {
         hub->stop();
@@ -288,6 +290,7 @@ void Hub::reconcile_cameras() {
     }
     for (auto& cam : to_stop) {
         spdlog::info("camera={} stopping", cam.stored.id.value());
+        ptz_->detach(cam.stored.id);
         cam.source->stop();
         cam.recorder->stop();
     }
@@ -317,6 +320,9 @@ void Hub::reconcile_cameras() {
             std::vector<media::SourceSink*>{cam.recorder.get(), cam.live.get()});
         cam.speaker = make_speaker(stored_camera);
         cam.source->start(cam.tee.get());
+        if (const auto* sim = dynamic_cast<const media::SimSource*>(cam.source.get())) {
+            ptz_->attach(id, ptz::make_sim_driver(sim->ptz()));
+        }
         spdlog::info("camera={} name={} started: {}", id.value(), stored_camera.name,
                      cam.source->describe());
         std::lock_guard lock(cameras_mu_);
@@ -351,6 +357,7 @@ void Hub::housekeeping() {
         }
         reconcile_cameras();
         renew_setup_code();
+        ptz_->expire();
         if (++round % kRetentionEvery == 1) {
             if (auto r = accounts_->expire_sessions(); !r) {
                 spdlog::warn("session expiry failed: {}", r.error().message);
@@ -359,6 +366,45 @@ void Hub::housekeeping() {
                 spdlog::warn("retention failed: {}", r.error().message);
             }
         }
+    }
+}
+
+void Hub::start_ptz() {
+    ptz::HoldCallbacks callbacks;
+    callbacks.started = [this](core::CameraId camera, const ptz::Hold& hold) {
+        api::PresenceEntry entry;
+        entry.user = hold.who.name;
+        entry.camera = camera;
+        entry.kind = "ptz";
+        entry.since_us = hold.since_us;
+        entry.source = hold.who.source;
+        entry.user_agent = hold.who.user_agent;
+        audit_ptz(camera, hold.who, "ptz.control", "started steering");
+        // Someone with `manage` may end it from the app, like a viewing.
+        return presence_.add(std::move(entry), [this, camera] { ptz_->end_hold(camera); });
+    };
+    callbacks.ended = [this](core::CameraId camera, const ptz::Hold& hold, ptz::HoldEnd why) {
+        presence_.remove(hold.tag);
+        audit_ptz(camera, hold.who, "ptz.release",
+                  std::string(ptz::to_string(why)) + " after " + std::to_string(hold.commands) +
+                      " command" + (hold.commands == 1 ? "" : "s") + " in " +
+                      std::to_string((hold.last_us - hold.since_us) / 1'000'000) + " s");
+    };
+    ptz_ = std::make_unique<ptz::Service>(index_.get(), &clock_, ptz::ServiceOptions{},
+                                          std::move(callbacks));
+}
+
+void Hub::audit_ptz(core::CameraId camera, const ptz::Controller& who, std::string action,
+                    std::string detail) {
+    store::AuditEntry e;
+    e.at_us = clock_.now_us();
+    e.actor = who.name;
+    e.action = std::move(action);
+    e.target = "camera " + std::to_string(camera.value());
+    e.source = who.source;
+    e.detail = std::move(detail);
+    if (auto r = audit_->append(std::move(e)); !r) {
+        spdlog::error("audit log append failed: {}", r.error().message);
     }
 }
 
@@ -381,9 +427,10 @@ void Hub::renew_setup_code() {
     setup_code_ = **code;
     setup_issued_us_ = clock_.now_us();
     // Printed, never logged, like the first one.
-    std::printf("\nThe setup code expired. New one-time setup code, valid 30 minutes:\n\n"
-                "    setup code: %s\n\n",
-                setup_code_.c_str());
+    std::printf(
+        "\nThe setup code expired. New one-time setup code, valid 30 minutes:\n\n"
+        "    setup code: %s\n\n",
+        setup_code_.c_str());
     std::fflush(stdout);
 }
 

@@ -3,9 +3,9 @@
 // things in the reverse order of starting.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -14,18 +14,17 @@
 #include <string>
 #include <thread>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "api/access.h"
 #include "api/http_server.h"
-#include "auth/accounts.h"
 #include "api/routes.h"
+#include "auth/accounts.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "media/browser_feed.h"
 #include "media/live_feed.h"
 #include "media/recorder.h"
 #include "media/source.h"
+#include "ptz/service.h"
 #include "store/audit.h"
 #include "store/index.h"
 
@@ -43,7 +42,7 @@ core::Result<std::unique_ptr<media::Source>> make_source(const store::Camera& ca
 
 struct RetentionPolicy {
     std::int64_t max_age_us = 30LL * 24 * 3600 * 1'000'000;
-    std::int64_t max_disk_bytes = 0;                   // 0: no budget beyond free space
+    std::int64_t max_disk_bytes = 0;                    // 0: no budget beyond free space
     std::int64_t min_free_bytes = 512LL * 1024 * 1024;  // never fill the disk
 };
 core::Result<RetentionPolicy> load_retention(store::Index& index);
@@ -79,7 +78,7 @@ private:
         std::unique_ptr<media::Recorder> recorder;
         // The live branch: one per camera, whatever the number of viewers (GOP cache).
         std::unique_ptr<media::LiveFeed> live;
-        std::unique_ptr<media::SinkTee> tee;  // source -> recorder + live
+        std::unique_ptr<media::SinkTee> tee;      // source -> recorder + live
         std::shared_ptr<media::Speaker> speaker;  // talk output; null: the camera has none
         // What browsers can play when the camera sends H.265 or AAC; made at the first viewer.
         std::unique_ptr<media::BrowserFeed> browser;
@@ -89,8 +88,11 @@ private:
     explicit Hub(const core::Config& config) : config_(config) {}
     void reconcile_cameras();  // starts added cameras, stops removed ones
     std::shared_ptr<media::Speaker> make_speaker(const store::Camera& camera);
-    void housekeeping();       // thread: reconcile + retention, every few seconds
-    void renew_setup_code();   // a fresh code when the printed one expired unused
+    void housekeeping();      // thread: reconcile + retention, every few seconds
+    void renew_setup_code();  // a fresh code when the printed one expired unused
+    void start_ptz();         // the PTZ service, its audit and its presence entries
+    void audit_ptz(core::CameraId camera, const ptz::Controller& who, std::string action,
+                   std::string detail);
     std::vector<api::CameraStatus> camera_status();
 
     core::Config config_;
@@ -99,7 +101,8 @@ private:
     std::unique_ptr<store::AuditLog> audit_;
     std::unique_ptr<store::AccountStore> account_store_;
     std::unique_ptr<auth::AccountService> accounts_;
-    std::string setup_code_;           // only the housekeeper thread changes it after start
+    std::unique_ptr<ptz::Service> ptz_;  // steering: holds, rate limits, presets
+    std::string setup_code_;             // only the housekeeper thread changes it after start
     core::WallMicros setup_issued_us_ = 0;
     // Password hashing runs here, never on the net threads (64 MiB and ~0.1-0.5 s each).
     std::unique_ptr<boost::asio::thread_pool> cpu_;

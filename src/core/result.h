@@ -26,6 +26,7 @@ enum class ErrorCode : int {
     kAlreadyExists,
     kFailedPrecondition,
     kInternal,
+    kUnimplemented,  // the other side cannot do this (a camera without zoom)
 };
 
 const char* to_string(ErrorCode code);

@@ -123,6 +123,20 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX sessions_by_user ON sessions(user_id);
     )sql",
+    // v4: PTZ presets.
+    R"sql(
+    CREATE TABLE ptz_presets (
+        camera_id INTEGER NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token TEXT NOT NULL DEFAULT '',
+        has_position INTEGER NOT NULL DEFAULT 0,
+        pan REAL NOT NULL DEFAULT 0,
+        tilt REAL NOT NULL DEFAULT 0,
+        zoom REAL NOT NULL DEFAULT 0,
+        created_us INTEGER NOT NULL,
+        PRIMARY KEY (camera_id, name)
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 constexpr const char* kSegmentColumns =
@@ -132,9 +146,8 @@ Camera read_camera(const Statement& s) {
     Camera c;
     c.id = core::CameraId(s.column_int(0));
     c.name = s.column_text(1);
-    c.kind = parse_camera_kind(s.column_text(2)).has_value()
-                 ? *parse_camera_kind(s.column_text(2))
-                 : CameraKind::kInvalid;
+    c.kind = parse_camera_kind(s.column_text(2)).has_value() ? *parse_camera_kind(s.column_text(2))
+                                                             : CameraKind::kInvalid;
     c.url = s.column_text(3);
     c.username = s.column_text(4);
     c.password = s.column_text(5);
@@ -158,10 +171,14 @@ Fragment read_fragment(const Statement& s, int first_col) {
 
 const char* to_string(CameraKind kind) {
     switch (kind) {
-        case CameraKind::kSim: return "sim";
-        case CameraKind::kRtsp: return "rtsp";
-        case CameraKind::kV4l2: return "v4l2";
-        case CameraKind::kInvalid: break;
+        case CameraKind::kSim:
+            return "sim";
+        case CameraKind::kRtsp:
+            return "rtsp";
+        case CameraKind::kV4l2:
+            return "v4l2";
+        case CameraKind::kInvalid:
+            break;
     }
     return "invalid";
 }
@@ -280,14 +297,12 @@ core::Result<Camera> Index::find_camera(std::string_view id_or_name) {
     return read_camera(s);
 }
 
-core::Result<Camera> Index::update_camera(core::CameraId id,
-                                         const std::optional<std::string>& name,
-                                         std::optional<bool> enabled) {
+core::Result<Camera> Index::update_camera(core::CameraId id, const std::optional<std::string>& name,
+                                          std::optional<bool> enabled) {
     {
         std::lock_guard lock(mu_);
-        HEARTH_ASSIGN_OR_RETURN(
-            auto s, db_.prepare("UPDATE cameras SET name = COALESCE(?, name), "
-                                "enabled = COALESCE(?, enabled) WHERE id = ?"));
+        HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("UPDATE cameras SET name = COALESCE(?, name), "
+                                                    "enabled = COALESCE(?, enabled) WHERE id = ?"));
         if (name) {
             s.bind(1, *name);
         }
@@ -316,7 +331,8 @@ core::Result<std::vector<std::string>> Index::remove_camera(core::CameraId id) {
     HEARTH_TRY(tx.began());
     std::vector<std::string> paths;
     {
-        HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("SELECT path FROM segments WHERE camera_id = ?"));
+        HEARTH_ASSIGN_OR_RETURN(auto s,
+                                db_.prepare("SELECT path FROM segments WHERE camera_id = ?"));
         s.bind(1, id.value());
         for (;;) {
             HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
@@ -334,6 +350,95 @@ core::Result<std::vector<std::string>> Index::remove_camera(core::CameraId id) {
     }
     HEARTH_TRY(tx.commit());
     return paths;
+}
+
+namespace {
+
+PtzPreset read_preset(const Statement& s) {
+    PtzPreset p;
+    p.name = s.column_text(0);
+    p.token = s.column_text(1);
+    p.has_position = s.column_int(2) != 0;
+    p.pan = s.column_double(3);
+    p.tilt = s.column_double(4);
+    p.zoom = s.column_double(5);
+    p.created_us = s.column_int(6);
+    return p;
+}
+
+constexpr const char* kPresetColumns = "name, token, has_position, pan, tilt, zoom, created_us";
+
+}  // namespace
+
+core::Result<std::vector<PtzPreset>> Index::ptz_presets(core::CameraId camera) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare(std::string("SELECT ") + kPresetColumns +
+                                                " FROM ptz_presets WHERE camera_id = ? "
+                                                "ORDER BY name"));
+    s.bind(1, camera.value());
+    std::vector<PtzPreset> out;
+    for (;;) {
+        HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+            return out;
+        }
+        out.push_back(read_preset(s));
+    }
+}
+
+core::Result<PtzPreset> Index::ptz_preset(core::CameraId camera, std::string_view name) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare(std::string("SELECT ") + kPresetColumns +
+                                                " FROM ptz_presets WHERE camera_id = ? AND "
+                                                "name = ?"));
+    s.bind(1, camera.value()).bind(2, name);
+    HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+        return make_error(ErrorCode::kNotFound, "no preset named '" + std::string(name) + "'");
+    }
+    return read_preset(s);
+}
+
+core::Status Index::put_ptz_preset(core::CameraId camera, const PtzPreset& preset,
+                                   int max_presets) {
+    std::lock_guard lock(mu_);
+    Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
+    {
+        HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("SELECT COUNT(*), SUM(name = ?) FROM "
+                                                    "ptz_presets WHERE camera_id = ?"));
+        s.bind(1, preset.name).bind(2, camera.value());
+        HEARTH_TRY(s.step());
+        if (s.column_int(1) == 0 && s.column_int(0) >= max_presets) {
+            return make_error(ErrorCode::kResourceExhausted, "this camera already has " +
+                                                                 std::to_string(max_presets) +
+                                                                 " presets; remove one first");
+        }
+    }
+    HEARTH_ASSIGN_OR_RETURN(
+        auto s, db_.prepare("INSERT OR REPLACE INTO ptz_presets (camera_id, name, token, "
+                            "has_position, pan, tilt, zoom, created_us) "
+                            "SELECT id, ?, ?, ?, ?, ?, ?, ? FROM cameras WHERE id = ?"));
+    s.bind(1, preset.name).bind(2, preset.token).bind(3, std::int64_t{preset.has_position});
+    s.bind_double(4, preset.pan).bind_double(5, preset.tilt).bind_double(6, preset.zoom);
+    s.bind(7, preset.created_us).bind(8, camera.value());
+    HEARTH_TRY(s.run());
+    if (db_.changes() == 0) {
+        return make_error(ErrorCode::kNotFound, "no such camera");
+    }
+    return tx.commit();
+}
+
+core::Status Index::remove_ptz_preset(core::CameraId camera, std::string_view name) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(
+        auto s, db_.prepare("DELETE FROM ptz_presets WHERE camera_id = ? AND name = ?"));
+    s.bind(1, camera.value()).bind(2, name);
+    HEARTH_TRY(s.run());
+    if (db_.changes() == 0) {
+        return make_error(ErrorCode::kNotFound, "no preset named '" + std::string(name) + "'");
+    }
+    return {};
 }
 
 core::Result<core::SegmentId> Index::begin_segment(core::CameraId camera, const std::string& path,
@@ -516,8 +621,7 @@ core::Result<std::vector<PlaybackPiece>> Index::playback(core::CameraId camera,
         out.push_back(std::move(p));
     }
     // Lead-in before `from` alone is not a recording of the requested time.
-    if (!out.empty() &&
-        out.back().fragment.start_us + out.back().fragment.duration_us <= from_us) {
+    if (!out.empty() && out.back().fragment.start_us + out.back().fragment.duration_us <= from_us) {
         out.clear();
     }
     return out;
@@ -553,15 +657,15 @@ core::Result<std::vector<TimeRange>> Index::nearest_ranges(core::CameraId camera
     }
     // Widen each neighbour to its whole contiguous range.
     if (has_before) {
-        HEARTH_ASSIGN_OR_RETURN(auto r, ranges(camera, before.start_us - 24LL * 3600 * 1000000,
-                                               before.end_us));
+        HEARTH_ASSIGN_OR_RETURN(
+            auto r, ranges(camera, before.start_us - 24LL * 3600 * 1000000, before.end_us));
         if (!r.empty()) {
             out.push_back(r.back());
         }
     }
     if (has_after) {
-        HEARTH_ASSIGN_OR_RETURN(auto r, ranges(camera, after.start_us,
-                                               after.end_us + 24LL * 3600 * 1000000));
+        HEARTH_ASSIGN_OR_RETURN(
+            auto r, ranges(camera, after.start_us, after.end_us + 24LL * 3600 * 1000000));
         if (!r.empty() && (out.empty() || r.front().start_us > out.back().end_us)) {
             out.push_back(r.front());
         }
@@ -575,9 +679,9 @@ core::Result<std::vector<Segment>> Index::retention_candidates(core::WallMicros 
     std::vector<Segment> all;
     {
         std::lock_guard lock(mu_);
-        HEARTH_ASSIGN_OR_RETURN(
-            auto s, db_.prepare(std::string("SELECT ") + kSegmentColumns +
-                                " FROM segments WHERE complete = 1 ORDER BY end_us"));
+        HEARTH_ASSIGN_OR_RETURN(auto s,
+                                db_.prepare(std::string("SELECT ") + kSegmentColumns +
+                                            " FROM segments WHERE complete = 1 ORDER BY end_us"));
         HEARTH_ASSIGN_OR_RETURN(all, query_segments(s));
     }
     HEARTH_ASSIGN_OR_RETURN(std::int64_t total, total_bytes());
@@ -632,7 +736,8 @@ core::Result<std::int64_t> Index::total_bytes(std::optional<core::CameraId> came
 core::Status Index::add_event(const Event& e) {
     std::lock_guard lock(mu_);
     HEARTH_ASSIGN_OR_RETURN(
-        auto s, db_.prepare("INSERT INTO events (camera_id, kind, at_us, detail) VALUES (?, ?, ?, ?)"));
+        auto s,
+        db_.prepare("INSERT INTO events (camera_id, kind, at_us, detail) VALUES (?, ?, ?, ?)"));
     if (e.camera.valid()) {
         s.bind(1, e.camera.value());
     } else {

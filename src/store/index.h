@@ -80,6 +80,18 @@ struct Event {
     std::string detail;
 };
 
+// A named PTZ preset: where to go back to. `token` is the camera's own preset token
+// (ONVIF cameras); `position` is in ONVIF generic spaces when the camera reports one.
+struct PtzPreset {
+    std::string name;
+    std::string token;
+    bool has_position = false;
+    double pan = 0;
+    double tilt = 0;
+    double zoom = 0;
+    core::WallMicros created_us = 0;
+};
+
 class Index {
 public:
     static core::Result<std::unique_ptr<Index>> open(const std::filesystem::path& db_path);
@@ -115,7 +127,8 @@ public:
                                                 core::WallMicros to_us,
                                                 std::int64_t max_gap_us = 2'000'000);
     // Fragments covering [from, to), starting at the keyframe fragment at or before `from`.
-    core::Result<std::vector<PlaybackPiece>> playback(core::CameraId camera, core::WallMicros from_us,
+    core::Result<std::vector<PlaybackPiece>> playback(core::CameraId camera,
+                                                      core::WallMicros from_us,
                                                       core::WallMicros to_us);
     // Nearest recorded ranges before and after `at` (for a helpful 404).
     core::Result<std::vector<TimeRange>> nearest_ranges(core::CameraId camera,
@@ -134,6 +147,14 @@ public:
     // Events.
     core::Status add_event(const Event& event);
     core::Result<std::vector<Event>> events(std::optional<core::CameraId> camera, int limit);
+
+    // PTZ presets, by name (ordered by name). put_preset replaces one of the same name, or
+    // adds one when the camera has fewer than `max_presets`. Errors: kResourceExhausted
+    // (full), kNotFound (no such camera or preset).
+    core::Result<std::vector<PtzPreset>> ptz_presets(core::CameraId camera);
+    core::Result<PtzPreset> ptz_preset(core::CameraId camera, std::string_view name);
+    core::Status put_ptz_preset(core::CameraId camera, const PtzPreset& preset, int max_presets);
+    core::Status remove_ptz_preset(core::CameraId camera, std::string_view name);
 
     // Settings managed by the household (retention and such), as text.
     core::Result<std::optional<std::string>> setting(std::string_view key);

@@ -35,6 +35,11 @@ Statement& Statement::bind(int index, std::int64_t value) {
     return *this;
 }
 
+Statement& Statement::bind_double(int index, double value) {
+    sqlite3_bind_double(stmt_, index, value);
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::string_view value) {
     sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     return *this;
@@ -88,6 +93,8 @@ void Statement::reset() {
 
 std::int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
 
+double Statement::column_double(int col) const { return sqlite3_column_double(stmt_, col); }
+
 std::string Statement::column_text(int col) const {
     const auto* text = sqlite3_column_text(stmt_, col);
     return text ? std::string(reinterpret_cast<const char*>(text),
@@ -107,8 +114,8 @@ bool Statement::column_is_null(int col) const {
 
 core::Result<Database> Database::open(const std::filesystem::path& path, Mode mode) {
     sqlite3* raw = nullptr;
-    const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const int flags =
+        mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     Database db(raw);
     if (rc != SQLITE_OK) {

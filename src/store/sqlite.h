@@ -31,6 +31,7 @@ public:
 
     // Binds by 1-based index.
     Statement& bind(int index, std::int64_t value);
+    Statement& bind_double(int index, double value);
     Statement& bind(int index, std::string_view value);
     Statement& bind(int index, const std::vector<std::uint8_t>& blob);
     Statement& bind_blob(int index, std::span<const std::uint8_t> blob);
@@ -43,6 +44,7 @@ public:
     void reset();
 
     std::int64_t column_int(int col) const;
+    double column_double(int col) const;
     std::string column_text(int col) const;
     bool column_is_null(int col) const;
     // Valid until the next step() or reset(); copy secrets straight into guarded memory.

@@ -53,7 +53,7 @@ protected:
 };
 
 TEST_F(IndexTest, SchemaIsAtLatestVersionAndReopens) {
-    EXPECT_EQ(index_->schema_version(), 3);
+    EXPECT_EQ(index_->schema_version(), 4);
     index_.reset();
     auto again = Index::open(dir_ / "hearth.db");
     ASSERT_TRUE(again);
@@ -215,6 +215,36 @@ TEST_F(IndexTest, EventsAndSettings) {
     ASSERT_TRUE(index_->set_setting("retention.max_age_days", "30"));
     ASSERT_TRUE(index_->set_setting("retention.max_age_days", "14"));
     EXPECT_EQ(index_->setting("retention.max_age_days")->value(), "14");
+}
+
+TEST_F(IndexTest, PtzPresetsAreNamedBoundedAndGoWithTheCamera) {
+    PtzPreset door{"Door", "tok-1", true, -0.5, 0.25, 0.1, kT0};
+    ASSERT_TRUE(index_->put_ptz_preset(cam_, door, 2));
+    auto got = index_->ptz_preset(cam_, "Door");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->token, "tok-1");
+    EXPECT_DOUBLE_EQ(got->pan, -0.5);
+    EXPECT_DOUBLE_EQ(got->tilt, 0.25);
+    // Same name replaces; a new one beyond the limit is refused and changes nothing.
+    door.pan = 0.75;
+    ASSERT_TRUE(index_->put_ptz_preset(cam_, door, 2));
+    ASSERT_TRUE(index_->put_ptz_preset(cam_, {"Gate", "", false, 0, 0, 0, kT0}, 2));
+    auto full = index_->put_ptz_preset(cam_, {"Yard", "", false, 0, 0, 0, kT0}, 2);
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().code, core::ErrorCode::kResourceExhausted);
+    auto all = index_->ptz_presets(cam_);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].name, "Door");
+    EXPECT_DOUBLE_EQ((*all)[0].pan, 0.75);
+    EXPECT_FALSE((*all)[1].has_position);
+
+    EXPECT_EQ(index_->remove_ptz_preset(cam_, "Nope").error().code, core::ErrorCode::kNotFound);
+    ASSERT_TRUE(index_->remove_ptz_preset(cam_, "Gate"));
+    EXPECT_EQ(index_->put_ptz_preset(core::CameraId(999), door, 2).error().code,
+              core::ErrorCode::kNotFound);
+    ASSERT_TRUE(index_->remove_camera(cam_));
+    EXPECT_TRUE(index_->ptz_presets(cam_)->empty());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@ import { useLive } from '../live/useLive';
 import { LiveVideo } from '../components/LiveVideo';
 import { Status } from '../components/Status';
 import { TalkControls } from '../components/TalkControls';
+import { PtzControls } from '../components/PtzControls';
 import { presenceFeed, usePresence } from '../presence';
 
 export function CameraPage({ id, session }: { id: number; session: Session }) {
@@ -70,7 +71,7 @@ export function CameraPage({ id, session }: { id: number; session: Session }) {
       <ul class="presence" aria-label="Watching now" aria-live="polite">
         {presence.map((p) => (
           <li key={p.id} class="presence-item">
-            <span>{p.user} — {name} — {p.kind} since {clock(p.since)} — {device(p.device)}</span>
+            <span>{p.user} — {name} — {p.kind === 'ptz' ? 'steering' : p.kind} since {clock(p.since)} — {device(p.device)}</span>
             {mayManage && (
               <button type="button" class="danger small" onClick={() => end(p.id, p.user)}>
                 End</button>
@@ -93,6 +94,7 @@ export function CameraPage({ id, session }: { id: number; session: Session }) {
         <a class="button secondary" href={`#/camera/${id}/settings`}>Settings</a>
       </div>
       {mayTalk && live.rtc && <TalkControls rtc={live.rtc} onMessage={say} />}
+      <PtzControls camera={id} onMessage={say} />
       <Status message={message} error={error} />
     </main>
   );

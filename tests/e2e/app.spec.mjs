@@ -4,7 +4,8 @@
 // from the sim camera's block clock) -> talk (the camera's speaker level rises) -> another
 // member sees the viewer in presence within 2 s and it clears within 10 s of the tab closing
 // -> a guest gets no stream of a camera it has no right on -> MSE fallback without WebRTC ->
-// timeline playback and download -> users -> audit log -> PWA checks.
+// PTZ (hold an arrow, keyboard, presets, home) -> timeline playback and download -> users ->
+// audit log -> PWA checks.
 // Usage: node app.spec.mjs URL SETUP_CODE ARTIFACTS_DIR (tests/e2e/test_app.py runs it).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
@@ -322,6 +323,48 @@ try {
     return c.speaker.talker === '';
   }, cameraId);
   log('open line from the keyboard opens and closes the speaker');
+
+  // ---- PTZ: hold an arrow and the camera pans; presets and home; the position shows ----
+  const ptzState = () => page.evaluate((id) => fetch(`/api/cameras/${id}/ptz`).then((r) => r.json()),
+    cameraId);
+  const settled = async () => {
+    for (let i = 0; i < 100; ++i) {
+      const s = await ptzState();
+      if (!s.status.moving) return s.status.position;
+      await page.waitForTimeout(150);
+    }
+    throw new Error('the camera never stopped moving');
+  };
+  await page.getByTestId('ptz-position').waitFor();
+  const start = await settled();
+  const right = page.getByRole('button', { name: 'Pan right' });
+  await right.hover();
+  await page.mouse.down();
+  await page.waitForTimeout(900);
+  await page.mouse.up();
+  const panned = await settled();
+  check(panned.pan > start.pan + 0.2 && panned.tilt === start.tilt,
+    `holding "Pan right" pans the camera (${JSON.stringify(start)} -> ${JSON.stringify(panned)})`);
+  await page.getByTestId('ptz-position').filter({ hasText: `Pan ${panned.pan.toFixed(2)}` }).waitFor();
+  await page.getByLabel('Save this view as').fill('Garden gate');
+  await page.getByRole('button', { name: 'Save preset' }).click();
+  await page.getByRole('button', { name: 'Garden gate', exact: true }).waitFor();
+  // The keyboard steers too: arrow keys while focus is in the PTZ controls.
+  await page.getByRole('button', { name: 'Tilt up' }).focus();
+  await page.keyboard.down('ArrowUp');
+  await page.waitForTimeout(700);
+  await page.keyboard.up('ArrowUp');
+  const tilted = await settled();
+  check(tilted.tilt > panned.tilt + 0.1, `ArrowUp tilts the camera up (${JSON.stringify(tilted)})`);
+  await page.getByRole('button', { name: 'Go to the home position' }).click();
+  const home = await settled();
+  check(home.pan === 0 && home.tilt === 0 && home.zoom === 0, `home is the centre (${JSON.stringify(home)})`);
+  await page.getByRole('button', { name: 'Garden gate', exact: true }).click();
+  const back = await settled();
+  check(back.pan === panned.pan && back.tilt === panned.tilt, `the preset returns (${JSON.stringify(back)})`);
+  await accessible(page, 'camera page with PTZ controls');
+  await page.getByRole('button', { name: 'Let others steer' }).click();
+  log(`PTZ: pan ${start.pan} -> ${panned.pan.toFixed(2)} by holding an arrow, preset and home return exactly`);
 
   // ---- presence: another member sees a new viewer within 2 s; it clears when the tab closes ----
   const markContext = await otherContext();

@@ -66,6 +66,10 @@ core::Result<std::unique_ptr<media::Source>> make_source(const store::Camera& c)
                 std::make_unique<media::SimSource>(c.name, options));
         }
         case store::CameraKind::kRtsp: {
+            if (!c.credentials_problem.empty()) {
+                return core::make_error(core::ErrorCode::kFailedPrecondition,
+                                        c.credentials_problem);
+            }
             media::RtspOptions o;
             o.url = c.url;
             o.username = c.username;

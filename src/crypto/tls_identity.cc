@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/address.h"
+#include "crypto/key_file.h"
 
 namespace hearth::crypto {
 namespace {
@@ -86,87 +87,6 @@ core::Result<std::string> read_public_file(const fs::path& path, std::string_vie
                                                            std::to_string(kMaxPemBytes) + " bytes");
     }
     return text;
-}
-
-// Reads straight into guarded memory so the key never sits in an ordinary heap buffer.
-core::Result<SecretBytes> read_secret_file(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        const int err = errno;
-        return make_error(err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kUnavailable,
-                          "TLS key " + path.string() + ": cannot open: " + std::strerror(err));
-    }
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "TLS key " + path.string() + ": not a regular file");
-    }
-    const auto size = static_cast<std::size_t>(st.st_size);
-    if (size == 0 || size > kMaxPemBytes) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "TLS key " + path.string() + ": empty or implausibly large");
-    }
-    HEARTH_ASSIGN_OR_RETURN(SecretBytes key, SecretBytes::allocate(size));
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n = ::read(fd, key.data() + done, size - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return make_error(ErrorCode::kUnavailable, "TLS key " + path.string() + ": short read");
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    return key;
-}
-
-core::Status fsync_dir(const fs::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return make_error(ErrorCode::kUnavailable, "cannot open " + dir.string());
-    }
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) {
-        return make_error(ErrorCode::kUnavailable, "cannot sync " + dir.string());
-    }
-    return {};
-}
-
-// Temp file in the same directory, fsync, rename: readers see the old file or the new one.
-core::Status write_file_atomically(const fs::path& path, std::span<const std::uint8_t> bytes,
-                                   mode_t mode) {
-    std::string tmp = path.string() + ".tmp-XXXXXX";
-    const int fd = ::mkstemp(tmp.data());  // created 0600
-    if (fd < 0) {
-        return make_error(ErrorCode::kUnavailable, "cannot create a file next to " + path.string() +
-                                                       ": " + std::strerror(errno));
-    }
-    bool ok = ::fchmod(fd, mode) == 0;
-    std::size_t done = 0;
-    while (ok && done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        ok = n > 0;
-        done += ok ? static_cast<std::size_t>(n) : 0;
-    }
-    const int err = errno;
-    ok = ok && ::fsync(fd) == 0;
-    ok = ::close(fd) == 0 && ok;
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int rename_err = ok ? errno : err;
-        ::unlink(tmp.c_str());
-        return make_error(ErrorCode::kUnavailable,
-                          "cannot write " + path.string() + ": " + std::strerror(rename_err));
-    }
-    return fsync_dir(path.parent_path());
 }
 
 std::string hex_fingerprint(const X509* cert) {
@@ -395,7 +315,7 @@ core::Result<std::string> tls_fingerprint_sha256(std::string_view pem) {
 core::Result<TlsIdentity> load_tls_identity(const fs::path& cert_file, const fs::path& key_file,
                                             Clock::time_point now) {
     HEARTH_ASSIGN_OR_RETURN(std::string chain_pem, read_public_file(cert_file, "TLS certificate"));
-    HEARTH_ASSIGN_OR_RETURN(SecretBytes key_pem, read_secret_file(key_file));
+    HEARTH_ASSIGN_OR_RETURN(SecretBytes key_pem, read_secret_file(key_file, "TLS key", kMaxPemBytes));
     return make_identity(std::move(chain_pem), std::move(key_pem), cert_file, key_file, now,
                          TlsIdentityOrigin::kUser);
 }
@@ -420,7 +340,7 @@ core::Result<TlsIdentity> load_or_create_tls_identity(const fs::path& dir, Clock
         return create(dir, now, TlsIdentityOrigin::kCreated);
     }
     HEARTH_ASSIGN_OR_RETURN(std::string chain_pem, read_public_file(cert_file, "TLS certificate"));
-    HEARTH_ASSIGN_OR_RETURN(SecretBytes key_pem, read_secret_file(key_file));
+    HEARTH_ASSIGN_OR_RETURN(SecretBytes key_pem, read_secret_file(key_file, "TLS key", kMaxPemBytes));
     // Expired or about to: renew rather than refuse to start, the fingerprint is printed anew.
     HEARTH_ASSIGN_OR_RETURN(Chain chain, parse_chain(chain_pem, cert_file.string()));
     std::time_t soon = Clock::to_time_t(now + kTlsRenewBefore);

@@ -142,20 +142,6 @@ const char* const kMigrations[] = {
 constexpr const char* kSegmentColumns =
     "id, camera_id, path, start_us, end_us, bytes, init_bytes, codecs, complete, pinned_until_us";
 
-Camera read_camera(const Statement& s) {
-    Camera c;
-    c.id = core::CameraId(s.column_int(0));
-    c.name = s.column_text(1);
-    c.kind = parse_camera_kind(s.column_text(2)).has_value() ? *parse_camera_kind(s.column_text(2))
-                                                             : CameraKind::kInvalid;
-    c.url = s.column_text(3);
-    c.username = s.column_text(4);
-    c.password = s.column_text(5);
-    c.options = s.column_text(6);
-    c.enabled = s.column_int(7) != 0;
-    return c;
-}
-
 Fragment read_fragment(const Statement& s, int first_col) {
     Fragment f;
     f.seq = s.column_int(first_col);
@@ -168,6 +154,33 @@ Fragment read_fragment(const Statement& s, int first_col) {
 }
 
 }  // namespace
+
+Camera Index::read_camera(const Statement& s) const {
+    Camera c;
+    c.id = core::CameraId(s.column_int(0));
+    c.name = s.column_text(1);
+    c.kind = parse_camera_kind(s.column_text(2)).has_value()
+                 ? *parse_camera_kind(s.column_text(2))
+                 : CameraKind::kInvalid;
+    c.url = s.column_text(3);
+    c.username = s.column_text(4);
+    const std::string stored = s.column_text(5);
+    if (crypto::SecretBox::is_sealed(stored)) {
+        if (auto opened = box_->open(stored)) {
+            c.password.assign(reinterpret_cast<const char*>(opened->data()), opened->size());
+        } else {
+            c.credentials_problem = "the stored camera password cannot be opened: " +
+                                    opened.error().message +
+                                    "; enter it again (hearth camera add with the same name "
+                                    "after removing, or the app)";
+        }
+    } else {
+        c.password = stored;  // only between an upgrade and seal_plain_passwords()
+    }
+    c.options = s.column_text(6);
+    c.enabled = s.column_int(7) != 0;
+    return c;
+}
 
 const char* to_string(CameraKind kind) {
     switch (kind) {
@@ -194,9 +207,40 @@ core::Result<CameraKind> parse_camera_kind(std::string_view text) {
 
 core::Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& db_path) {
     HEARTH_ASSIGN_OR_RETURN(auto db, Database::open(db_path, Database::Mode::kReadWrite));
-    std::unique_ptr<Index> index(new Index(std::move(db)));
+    HEARTH_ASSIGN_OR_RETURN(auto box,
+                            crypto::SecretBox::load_or_create(db_path.parent_path() / "hub.key"));
+    std::unique_ptr<Index> index(new Index(std::move(db), std::move(box)));
     HEARTH_TRY(index->migrate());
+    HEARTH_TRY(index->seal_plain_passwords());
     return index;
+}
+
+core::Status Index::seal_plain_passwords() {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::int64_t, std::string>> plain;
+    {
+        HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("SELECT id, password FROM cameras WHERE "
+                                                    "password != '' AND password NOT LIKE 'sb1:%'"));
+        for (;;) {
+            HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
+            if (!row) {
+                break;
+            }
+            plain.emplace_back(s.column_int(0), s.column_text(1));
+        }
+    }
+    if (plain.empty()) {
+        return {};
+    }
+    // The clear text must not linger in freed pages or the WAL after it is replaced.
+    HEARTH_TRY(db_.exec("PRAGMA secure_delete=ON"));
+    for (auto& [id, password] : plain) {
+        HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("UPDATE cameras SET password = ? WHERE id = ?"));
+        s.bind(1, box_->seal(password)).bind(2, id);
+        HEARTH_TRY(s.run());
+        crypto::wipe(password);
+    }
+    return db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 int Index::schema_version() {
@@ -238,7 +282,8 @@ core::Result<core::CameraId> Index::add_camera(const Camera& c) {
         auto s, db_.prepare("INSERT INTO cameras (name, kind, url, username, password, options, "
                             "enabled) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     s.bind(1, c.name).bind(2, std::string_view(to_string(c.kind))).bind(3, c.url);
-    s.bind(4, c.username).bind(5, c.password).bind(6, c.options.empty() ? "{}" : c.options);
+    s.bind(4, c.username).bind(5, c.password.empty() ? std::string() : box_->seal(c.password));
+    s.bind(6, c.options.empty() ? "{}" : c.options);
     s.bind(7, std::int64_t{c.enabled ? 1 : 0});
     auto r = s.run();
     if (!r) {

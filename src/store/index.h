@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "crypto/secret_box.h"
 #include "store/sqlite.h"
 
 namespace hearth::store {
@@ -31,7 +33,12 @@ struct Camera {
     // rtsp: the URL without credentials; v4l2: the device path; sim: empty.
     std::string url;
     std::string username;
-    std::string password;  // TODO(issue 6): sealed under the hub key; never logged or returned
+    // Sealed under the hub key in the database (crypto::SecretBox); here in the clear for
+    // the source that logs in with it. Never logged, never returned by the API.
+    std::string password;
+    // Why the stored password could not be opened (key changed or row altered); empty when
+    // fine. The camera then cannot log in, and says so.
+    std::string credentials_problem;
     std::string options;   // JSON object of kind-specific options (transport, size, fps, ...)
     bool enabled = true;
 };
@@ -94,6 +101,8 @@ struct PtzPreset {
 
 class Index {
 public:
+    // Opens (creating and migrating) the database, with the hub key `hub.key` next to it
+    // (made on first use); camera passwords still stored in the clear are sealed now.
     static core::Result<std::unique_ptr<Index>> open(const std::filesystem::path& db_path);
 
     // Cameras. Errors: kAlreadyExists for a duplicate name, kNotFound.
@@ -163,10 +172,14 @@ public:
     int schema_version();
 
 private:
-    explicit Index(Database db) : db_(std::move(db)) {}
+    Index(Database db, std::shared_ptr<const crypto::SecretBox> box)
+        : box_(std::move(box)), db_(std::move(db)) {}
+    core::Status seal_plain_passwords();
+    Camera read_camera(const Statement& s) const;
     core::Status migrate();
     core::Result<std::vector<Segment>> query_segments(Statement& stmt);
 
+    std::shared_ptr<const crypto::SecretBox> box_;  // seals camera passwords at rest
     std::mutex mu_;
     Database db_;  // GUARDED_BY(mu_)
 };

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 namespace hearth::store {
@@ -245,6 +247,59 @@ TEST_F(IndexTest, PtzPresetsAreNamedBoundedAndGoWithTheCamera) {
               core::ErrorCode::kNotFound);
     ASSERT_TRUE(index_->remove_camera(cam_));
     EXPECT_TRUE(index_->ptz_presets(cam_)->empty());
+}
+
+// Reads the whole database file and its WAL, as someone with a copy of the disk would.
+std::string raw_files(const std::filesystem::path& dir) {
+    std::string all;
+    for (const char* name : {"hearth.db", "hearth.db-wal"}) {
+        std::ifstream in(dir / name, std::ios::binary);
+        all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    return all;
+}
+
+TEST_F(IndexTest, CameraPasswordsAreSealedAtRestAndOpenForTheSource) {
+    Camera c;
+    c.name = "drive";
+    c.kind = CameraKind::kRtsp;
+    c.url = "rtsp://127.0.0.1:8554/stream";
+    c.username = "viewer";
+    c.password = "tangerine-wombat-credential";
+    auto id = index_->add_camera(c);
+    ASSERT_TRUE(id);
+    auto got = index_->get_camera(*id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->password, "tangerine-wombat-credential");
+    EXPECT_TRUE(got->credentials_problem.empty());
+    index_.reset();
+    EXPECT_EQ(raw_files(dir_).find("tangerine-wombat-credential"), std::string::npos);
+
+    // Another hub's key (or an altered row) gives a clear problem, not garbage.
+    std::filesystem::remove(dir_ / "hub.key");
+    auto other = Index::open(dir_ / "hearth.db");
+    ASSERT_TRUE(other);
+    got = (*other)->get_camera(*id);
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->password.empty());
+    EXPECT_NE(got->credentials_problem.find("cannot be opened"), std::string::npos);
+}
+
+TEST_F(IndexTest, PasswordsStoredInTheClearByAnOlderHubAreSealedOnOpen) {
+    {
+        auto db = Database::open(dir_ / "hearth.db", Database::Mode::kReadWrite);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("INSERT INTO cameras (name, kind, url, username, password) VALUES "
+                             "('old', 'rtsp', 'rtsp://127.0.0.1/s', 'viewer', 'plain-old-secret')"));
+    }
+    index_.reset();
+    auto reopened = Index::open(dir_ / "hearth.db");
+    ASSERT_TRUE(reopened);
+    auto old = (*reopened)->find_camera("old");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->password, "plain-old-secret");
+    reopened->reset();
+    EXPECT_EQ(raw_files(dir_).find("plain-old-secret"), std::string::npos);
 }
 
 }  // namespace

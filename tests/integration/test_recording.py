@@ -34,6 +34,13 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
                  "--transport", "udp", "--credentials-file", creds, "--data-dir", data)
         listed = h.hearth("camera", "list", "--data-dir", data).stdout
         assert password not in listed and "(with credentials)" in listed
+        # At rest the camera password is sealed under the hub key (0600): no file of the
+        # data directory holds it in the clear.
+        for root, _, files in os.walk(data):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    assert password.encode() not in f.read(), os.path.join(root, name)
+        assert os.stat(os.path.join(data, "hub.key")).st_mode & 0o777 == 0o600
 
         hub = h.Hub(data, config=cfg)
         started = time.time()

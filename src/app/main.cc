@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "media/rtsp_source.h"
+#include "media/stream_probe.h"
 #include "simcam/simcam.h"
 #include "store/audit.h"
 #include "store/index.h"
@@ -194,6 +195,10 @@ int main(int argc, char** argv) {
     cam_add->add_option("--credentials-file", cred_file,
                         "File whose first line is USER:PASSWORD for the camera");
     cam_add->add_flag("--credentials-stdin", cred_stdin, "Read USER:PASSWORD from standard input");
+    bool skip_check = false;
+    cam_add->add_flag("--skip-check", skip_check,
+                      "Save an RTSP camera without first checking that its stream plays (a "
+                      "camera that is switched off now)");
     auto* cam_list = camera_cmd->add_subcommand("list", "List cameras");
     add_common(cam_list, common, false);
     std::string cam_target;
@@ -397,6 +402,22 @@ int main(int argc, char** argv) {
         c.id = core::CameraId(1);  // validated by building its source once
         if (auto s = app::make_source(c); !s) {
             return fail(s.error());
+        }
+        if (c.kind == store::CameraKind::kRtsp && !skip_check) {
+            // A typo or a wrong password is found now, not as an offline camera later.
+            media::RtspOptions o;
+            o.url = c.url;
+            o.username = c.username;
+            o.password = c.password;
+            (void)media::apply_rtsp_options(c.options, o);
+            auto probe = media::probe_stream(o, std::chrono::seconds(10));
+            if (!probe) {
+                return fail(core::make_error(
+                    core::ErrorCode::kUnavailable,
+                    "camera not added: its stream does not play: " + probe.error().message +
+                        " (--skip-check adds it anyway)"));
+            }
+            std::printf("stream plays: %s\n", probe->summary().c_str());
         }
         auto id = (*index)->add_camera(c);
         if (!id) {

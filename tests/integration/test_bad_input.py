@@ -105,12 +105,23 @@ def test_failing_cameras_are_reported_and_others_keep_recording():
     try:
         h.hearth("camera", "add", "good", "--kind", "sim", "--options",
                  '{"width":320,"height":180,"fps":10}', "--data-dir", data)
+        # Checked before saving: each is refused with the reason...
+        for name, url, extra, reason in (
+                ("refused", f"rtsp://127.0.0.1:{refused_port}/stream", (), "connection refused"),
+                ("wrong-password", simcam.url, ("--credentials-file", wrong), "(401)"),
+                ("garbage", f"rtsp://127.0.0.1:{garbage.port}/stream", (),
+                 "malformed RTSP response")):
+            r = h.hearth("camera", "add", name, "--kind", "rtsp", "--url", url, *extra,
+                         "--data-dir", data, check=False)
+            assert r.returncode != 0 and "stream does not play" in r.stderr, r.stderr
+            assert reason in r.stderr and "not-the-password" not in r.stderr, r.stderr
+        # ...and saved anyway when asked to (a camera that is off now).
         h.hearth("camera", "add", "refused", "--kind", "rtsp", "--url",
-                 f"rtsp://127.0.0.1:{refused_port}/stream", "--data-dir", data)
+                 f"rtsp://127.0.0.1:{refused_port}/stream", "--skip-check", "--data-dir", data)
         h.hearth("camera", "add", "wrong-password", "--kind", "rtsp", "--url", simcam.url,
-                 "--credentials-file", wrong, "--data-dir", data)
+                 "--credentials-file", wrong, "--skip-check", "--data-dir", data)
         h.hearth("camera", "add", "garbage", "--kind", "rtsp", "--url",
-                 f"rtsp://127.0.0.1:{garbage.port}/stream", "--data-dir", data)
+                 f"rtsp://127.0.0.1:{garbage.port}/stream", "--skip-check", "--data-dir", data)
         hub = h.Hub(data)
         try:
             offline = h.wait_for("three offline events", lambda: (

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -219,7 +220,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0LL, 1LL << 40));
 
     auto* simcam_cmd = cli.add_subcommand(
-        "simcam", "A fake IP camera: the simulated scene over RTSP, with digest authentication");
+        "simcam",
+        "A fake IP camera: the simulated scene over RTSP with digest authentication, ONVIF "
+        "(device, media, PTZ with WS-Security) and WS-Discovery");
     std::string simcam_listen = "127.0.0.1:8554", simcam_creds;
     media::SimCameraOptions sim_options;
     bool simcam_no_audio = false;
@@ -239,6 +242,21 @@ int main(int argc, char** argv) {
     simcam_cmd->add_option("--file", simcam_file,
                            "Serve this MP4's H.264 video as it is instead of the live scene")
         ->check(CLI::ExistingFile);
+    std::string simcam_backchannel_wav;
+    bool simcam_no_backchannel = false;
+    simcam_cmd->add_option("--backchannel-wav", simcam_backchannel_wav,
+                           "Keep the ONVIF audio backchannel's audio in this WAV file (replaced "
+                           "at each talk); without it, the audio is only measured");
+    simcam_cmd->add_flag("--no-backchannel", simcam_no_backchannel,
+                         "Offer no ONVIF audio backchannel (a camera without a loudspeaker)");
+    std::string simcam_onvif_listen, simcam_discovery = "3702";
+    simcam_cmd->add_option("--onvif-listen", simcam_onvif_listen,
+                           "HOST:PORT for the ONVIF services (plain HTTP, as cameras serve them; "
+                           "default: the RTSP host and port + 1, or port 0 when the RTSP port is "
+                           "0); 'off' for none");
+    simcam_cmd->add_option("--discovery-listen", simcam_discovery,
+                           "UDP port of the WS-Discovery responder on the ONVIF host (default "
+                           "3702, 0 picks one); 'off' for none");
 
     auto* config_cmd = cli.add_subcommand("config", "Configuration help");
     auto* config_ref = config_cmd->add_subcommand("reference", "Print every setting (Markdown)");
@@ -275,6 +293,8 @@ int main(int argc, char** argv) {
         o.camera = sim_options;
         o.camera.audio = !simcam_no_audio;
         o.file = simcam_file;
+        o.backchannel = !simcam_no_backchannel;
+        o.backchannel_wav = simcam_backchannel_wav;
         o.camera.video_codec = *media::parse_sim_codec(simcam_video, true);
         o.camera.audio_codec = *media::parse_sim_codec(simcam_audio, false);
         auto creds = read_credentials(simcam_creds, false);
@@ -285,10 +305,40 @@ int main(int argc, char** argv) {
         if (o.username.empty()) {
             spdlog::warn("simcam: no credentials given: anyone can watch this stream");
         }
+        if (simcam_onvif_listen != "off") {
+            core::ListenAddress onvif = o.listen;
+            onvif.port = (o.listen.port == 0 || o.listen.port == 65535) ? 0 : o.listen.port + 1;
+            if (!simcam_onvif_listen.empty()) {
+                auto parsed = core::parse_listen_address(simcam_onvif_listen);
+                if (!parsed) {
+                    return fail(parsed.error());
+                }
+                onvif = *parsed;
+            }
+            o.onvif_listen = onvif;
+            if (simcam_discovery != "off") {
+                unsigned port = 0;
+                const auto [end, ec] = std::from_chars(
+                    simcam_discovery.data(), simcam_discovery.data() + simcam_discovery.size(), port);
+                if (ec != std::errc() || end != simcam_discovery.data() + simcam_discovery.size() ||
+                    port > 65535) {
+                    return fail(core::make_error(core::ErrorCode::kInvalidArgument,
+                                                 "--discovery-listen takes a UDP port or 'off'"));
+                }
+                o.discovery_port = static_cast<std::uint16_t>(port);
+            }
+        }
         simcam::Simcam simcam(o);
         auto url = simcam.start();
         if (!url) {
             return fail(url.error());
+        }
+        if (!simcam.onvif_url().empty()) {
+            std::printf("onvif listening on %s\n", simcam.onvif_url().c_str());
+            if (simcam.discovery_port() != 0) {
+                std::printf("discovery listening on udp port %u\n",
+                            static_cast<unsigned>(simcam.discovery_port()));
+            }
         }
         std::printf("rtsp listening on %s\n", url->c_str());
         std::fflush(stdout);

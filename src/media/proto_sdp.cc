@@ -70,6 +70,7 @@ struct RawSection {
     std::string media;
     std::vector<int> formats;
     std::string control;
+    Direction direction = Direction::kSendRecv;
     std::map<int, RtpMap> rtpmaps;
     std::map<int, std::map<std::string, std::string>> fmtps;  // keys lower case
 };
@@ -222,6 +223,7 @@ void finish_section(const RawSection& raw, std::string_view base, SessionDescrip
     for (int pt : raw.formats) {
         MediaDescription m;
         m.media = raw.media;
+        m.direction = raw.direction;
         auto why = describe_format(raw, pt, &m);
         if (!why) {
             m.control = resolve_control(base, raw.control);
@@ -388,6 +390,14 @@ core::Result<SessionDescription> parse_sdp(std::string_view text, std::string_vi
                 } else {
                     session_control = std::string(arg.substr(0, 2048));
                 }
+            } else if (section && name == "sendonly") {
+                section->direction = Direction::kSendOnly;
+            } else if (section && name == "recvonly") {
+                section->direction = Direction::kRecvOnly;
+            } else if (section && name == "sendrecv") {
+                section->direction = Direction::kSendRecv;
+            } else if (section && name == "inactive") {
+                section->direction = Direction::kInactive;
             } else if (section && (name == "rtpmap" || name == "fmtp")) {
                 const auto sp = arg.find_first_of(" \t");
                 int pt = 0;

@@ -23,8 +23,13 @@ namespace hearth::media::sdp {
 inline constexpr std::size_t kMaxSdpBytes = 64 * 1024;
 inline constexpr std::size_t kMaxMediaSections = 16;
 
+// A section's a=sendonly / a=recvonly / a=sendrecv / a=inactive, as the camera wrote it. ONVIF
+// cameras mark the audio backchannel sendonly (the client sends) and their own streams recvonly.
+enum class Direction : std::uint8_t { kInvalid = 0, kSendRecv, kSendOnly, kRecvOnly, kInactive };
+
 struct MediaDescription {
-    std::string media;  // "video" or "audio"
+    std::string media;                           // "video" or "audio"
+    Direction direction = Direction::kSendRecv;  // the RFC 4566 default when none is given
     Codec codec = Codec::kInvalid;
     int payload_type = -1;
     std::string encoding;  // rtpmap encoding name, upper case ("H264")

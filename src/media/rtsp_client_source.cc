@@ -1,19 +1,11 @@
 #include "media/rtsp_client_source.h"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
-#include <cctype>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -23,90 +15,25 @@
 #include "media/proto_rtp.h"
 #include "media/proto_rtsp.h"
 #include "media/proto_sdp.h"
+#include "media/rtsp_connection.h"
 
 namespace hearth::media {
 namespace {
 
 using core::ErrorCode;
 using core::make_error;
+using rtsp::is_stopped;
+using rtsp::steady_ms;
 
 constexpr std::int64_t kConnectTimeoutMs = 10'000;
-constexpr std::int64_t kResponseTimeoutMs = 10'000;
 constexpr std::int64_t kStallTimeoutMs = 10'000;
 constexpr std::int64_t kConfigTimeoutMs = 10'000;
-constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kBufferBytes = 256 * 1024;  // > one read + the largest message (80 KiB)
-constexpr std::size_t kMaxPendingSamples = 600;   // ~20 s at 30 fps before tracks are known
+constexpr std::size_t kMaxPendingSamples = 600;  // ~20 s at 30 fps before tracks are known
 constexpr std::size_t kMaxPendingBytes = 32 * 1024 * 1024;
-constexpr std::size_t kMaxJunkBytes = 1024 * 1024;
-
-std::int64_t steady_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 core::Error unavailable(std::string message) {
     return make_error(ErrorCode::kUnavailable, std::move(message));
 }
-
-// A stop() request, told apart from real failures by its code.
-core::Error stopped() { return make_error(ErrorCode::kFailedPrecondition, "stopped"); }
-
-bool is_stopped(const core::Error& e) { return e.code == ErrorCode::kFailedPrecondition; }
-
-std::string errno_text(int err) {
-    switch (err) {
-        case ECONNREFUSED:
-            return "connection refused";
-        case ETIMEDOUT:
-            return "connection timed out";
-        case EHOSTUNREACH:
-            return "host unreachable";
-        case ENETUNREACH:
-            return "network unreachable";
-        case ECONNRESET:
-            return "connection reset by the camera";
-        case EPIPE:
-            return "connection closed by the camera";
-        default:
-            break;
-    }
-    std::string s = std::strerror(err);
-    if (!s.empty()) {
-        s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-    }
-    return s;
-}
-
-// A file descriptor closed on destruction.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = o.fd_;
-            o.fd_ = -1;
-        }
-        return *this;
-    }
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
 
 // One track of a session: what the SDP said, its depacketizer and interleaved channels.
 struct Track {
@@ -124,9 +51,12 @@ public:
     Session(RtspClientSource& source, bool* went_online)
         : source_(source),
           went_online_(went_online),
-          // Not zeroed: pages are only touched as far as the stream fills them.
-          buffer_(std::make_unique_for_overwrite<std::uint8_t[]>(kBufferBytes)) {
+          conn_(source.options_.username, source.options_.password,
+                {&source.stopping_, source.wake_fd_}) {
         samples_.reserve(16);
+        conn_.set_frame_handler([this](std::uint8_t channel, std::span<const std::uint8_t> p) {
+            on_frame(channel, p);
+        });
     }
 
     // Runs until an error (returned) or stop() (the stopped() error).
@@ -141,33 +71,19 @@ public:
                          source_.describe());
         }
         url_ = source_.options_.url;
-        HEARTH_TRY(connect(url));
+        HEARTH_TRY(conn_.connect(url, kConnectTimeoutMs));
 
         HEARTH_ASSIGN_OR_RETURN(const rtsp::Message options, request("OPTIONS", url_, {}));
-        if (options.status == 200) {
-            if (const std::string* pub = options.header("Public")) {
-                keepalive_method_ =
-                    rtsp::public_has(*pub, "GET_PARAMETER") ? "GET_PARAMETER" : "OPTIONS";
-            }
-        }
+        keepalive_method_ = rtsp::keepalive_method(options);
         HEARTH_ASSIGN_OR_RETURN(const rtsp::Message describe,
                                 request("DESCRIBE", url_, {{"Accept", "application/sdp"}}));
         HEARTH_TRY(expect_ok("DESCRIBE", describe));
-        std::string base = url_;
-        if (const std::string* cb = describe.header("Content-Base")) {
-            base = *cb;
-        } else if (const std::string* cl = describe.header("Content-Location")) {
-            base = *cl;
-        }
-        auto sdp = sdp::parse_sdp(describe.body, base);
-        if (!sdp) {
-            return unavailable("camera sent a malformed stream description (" +
-                               sdp.error().message + ")");
-        }
-        HEARTH_TRY(choose_tracks(*sdp));
+        HEARTH_ASSIGN_OR_RETURN(const auto sdp, rtsp::parse_description(describe, url_));
+        HEARTH_TRY(choose_tracks(sdp));
         HEARTH_TRY(setup_tracks());
-        aggregate_ = sdp->aggregate_control;
+        aggregate_ = sdp.aggregate_control;
         playing_ = true;  // media may come before the PLAY response
+        conn_.expect_media(true);
         HEARTH_ASSIGN_OR_RETURN(const rtsp::Message play,
                                 request("PLAY", aggregate_, {{"Range", "npt=0.000-"}}));
         HEARTH_TRY(expect_ok("PLAY", play));
@@ -184,250 +100,12 @@ public:
     }
 
     // Best effort: tell the camera we are leaving so it frees the session at once.
-    void teardown() {
-        if (fd_.get() < 0 || session_id_.empty()) {
-            return;
-        }
-        std::vector<rtsp::Header> headers{{"Session", session_id_}};
-        if (auth_.active()) {
-            headers.push_back({"Authorization", auth_.answer("TEARDOWN", aggregate_)});
-        }
-        const auto text = rtsp::build_request("TEARDOWN", aggregate_, cseq_++, headers);
-        (void)::send(fd_.get(), text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    }
+    void teardown() { conn_.teardown(aggregate_); }
 
 private:
-    core::Status connect(const rtsp::Url& url) {
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* found = nullptr;
-        const std::string port = std::to_string(url.port);
-        const int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
-        if (rc != 0) {
-            return unavailable("cannot resolve camera host '" + url.host.substr(0, 255) +
-                               "': " + ::gai_strerror(rc));
-        }
-        std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
-        const std::int64_t deadline = steady_ms() + kConnectTimeoutMs;
-        int last_error = ETIMEDOUT;
-        for (addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-            Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                           ai->ai_protocol));
-            if (fd.get() < 0) {
-                last_error = errno;
-                continue;
-            }
-            if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
-                if (errno != EINPROGRESS) {
-                    last_error = errno;
-                    continue;
-                }
-                HEARTH_ASSIGN_OR_RETURN(const bool ready, wait_for(fd.get(), POLLOUT, deadline));
-                if (!ready) {
-                    last_error = ETIMEDOUT;
-                    break;
-                }
-                int err = 0;
-                socklen_t len = sizeof err;
-                ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-                if (err != 0) {
-                    last_error = err;
-                    continue;
-                }
-            }
-            const int one = 1;
-            ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            fd_ = std::move(fd);
-            return {};
-        }
-        return unavailable(errno_text(last_error));
-    }
-
-    // Polls `fd` for `events` and the stop eventfd. false on timeout.
-    core::Result<bool> wait_for(int fd, short events, std::int64_t deadline) {
-        while (true) {
-            if (source_.stopping_) {
-                return stopped();
-            }
-            const std::int64_t left = deadline - steady_ms();
-            if (left <= 0) {
-                return false;
-            }
-            std::array<pollfd, 2> fds{{{fd, events, 0}, {source_.wake_fd_, POLLIN, 0}}};
-            const int n = ::poll(fds.data(), fds.size(), static_cast<int>(left));
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                return unavailable("poll failed: " + errno_text(errno));
-            }
-            if (fds[1].revents != 0 || source_.stopping_) {
-                return stopped();
-            }
-            if (fds[0].revents != 0) {
-                return true;
-            }
-        }
-    }
-
-    core::Status send_all(std::string_view text) {
-        const std::int64_t deadline = steady_ms() + kResponseTimeoutMs;
-        while (!text.empty()) {
-            const ssize_t n = ::send(fd_.get(), text.data(), text.size(), MSG_NOSIGNAL);
-            if (n > 0) {
-                text.remove_prefix(static_cast<std::size_t>(n));
-                continue;
-            }
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                HEARTH_ASSIGN_OR_RETURN(const bool ready, wait_for(fd_.get(), POLLOUT, deadline));
-                if (!ready) {
-                    return unavailable("camera stopped reading (send timed out)");
-                }
-                continue;
-            }
-            return unavailable(errno_text(errno));
-        }
-        return {};
-    }
-
-    // Reads what the socket has into the buffer. false when nothing came before `deadline`.
-    core::Result<bool> read_some(std::int64_t deadline) {
-        if (kBufferBytes - end_ < kReadChunk) {
-            std::memmove(buffer_.get(), buffer_.get() + start_, end_ - start_);
-            end_ -= start_;
-            start_ = 0;
-        }
-        HEARTH_ASSIGN_OR_RETURN(const bool ready, wait_for(fd_.get(), POLLIN, deadline));
-        if (!ready) {
-            return false;
-        }
-        while (true) {
-            const ssize_t n = ::recv(fd_.get(), buffer_.get() + end_, kBufferBytes - end_, 0);
-            if (n > 0) {
-                end_ += static_cast<std::size_t>(n);
-                return true;
-            }
-            if (n == 0) {
-                return unavailable("camera closed the connection");
-            }
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                return true;  // spurious wake-up
-            }
-            return unavailable(errno_text(errno));
-        }
-    }
-
-    // Handles every complete chunk in the buffer. A response to `want_cseq` is returned in
-    // `response` (when not null) and stops the loop.
-    core::Status drain(int want_cseq, std::optional<rtsp::Message>* response) {
-        while (start_ < end_) {
-            const std::span<const std::uint8_t> view(buffer_.get() + start_, end_ - start_);
-            auto chunk = rtsp::next_chunk(view);
-            if (!chunk) {
-                return unavailable("camera sent a malformed RTSP response (" +
-                                   chunk.error().message + ")");
-            }
-            switch (chunk->kind) {
-                case rtsp::ChunkKind::kNeedMore:
-                    return {};
-                case rtsp::ChunkKind::kData:
-                    on_frame(chunk->channel, chunk->payload);
-                    break;
-                case rtsp::ChunkKind::kJunk:
-                    junk_bytes_ += chunk->consumed;
-                    // Before PLAY nothing but responses may come: not an RTSP server at all.
-                    if (!playing_ || junk_bytes_ > kMaxJunkBytes) {
-                        return unavailable("camera sent a malformed RTSP response (not RTSP)");
-                    }
-                    break;
-                case rtsp::ChunkKind::kMessage: {
-                    start_ += chunk->consumed;
-                    auto& m = chunk->message;
-                    if (!m.is_response) {
-                        HEARTH_TRY(answer_server_request(m));
-                        continue;
-                    }
-                    if (response != nullptr && (m.cseq() == want_cseq || m.cseq() < 0)) {
-                        *response = std::move(m);
-                        return {};
-                    }
-                    if (m.status >= 300) {
-                        spdlog::debug("source={} keep-alive answered {}", source_.describe(),
-                                      m.status);
-                    }
-                    continue;
-                }
-                case rtsp::ChunkKind::kInvalid:
-                    break;
-            }
-            start_ += chunk->consumed;
-        }
-        start_ = end_ = 0;
-        return {};
-    }
-
-    core::Status answer_server_request(const rtsp::Message& m) {
-        std::string text = "RTSP/1.0 200 OK\r\nCSeq: " + std::to_string(std::max(m.cseq(), 0)) +
-                           "\r\nUser-Agent: hearth\r\n\r\n";
-        return send_all(text);
-    }
-
-    // Sends a request and waits for its response, answering one 401 with credentials.
     core::Result<rtsp::Message> request(std::string_view method, const std::string& uri,
                                         std::vector<rtsp::Header> headers) {
-        const auto& o = source_.options_;
-        for (int attempt = 0;; ++attempt) {
-            auto h = headers;
-            if (!session_id_.empty()) {
-                h.push_back({"Session", session_id_});
-            }
-            if (auth_.active()) {
-                h.push_back({"Authorization", auth_.answer(method, uri)});
-            }
-            const int cseq = cseq_++;
-            HEARTH_TRY(send_all(rtsp::build_request(method, uri, cseq, h)));
-            HEARTH_ASSIGN_OR_RETURN(rtsp::Message response, await_response(method, cseq));
-            if (response.status != 401) {
-                return response;
-            }
-            if (o.username.empty()) {
-                return make_error(ErrorCode::kUnauthenticated, "camera requires credentials (401)");
-            }
-            auto challenge = rtsp::choose_challenge(response);
-            if (!challenge) {
-                return make_error(
-                    ErrorCode::kUnauthenticated,
-                    "camera rejected the credentials (401): " + challenge.error().message);
-            }
-            // Retry once; again only when the camera says our nonce merely went stale.
-            if (attempt > 0 && !(attempt == 1 && challenge->stale)) {
-                return make_error(ErrorCode::kUnauthenticated,
-                                  "camera rejected the credentials (401)");
-            }
-            auth_ = rtsp::Authenticator(o.username, o.password, std::move(*challenge));
-        }
-    }
-
-    core::Result<rtsp::Message> await_response(std::string_view method, int cseq) {
-        const std::int64_t deadline = steady_ms() + kResponseTimeoutMs;
-        std::optional<rtsp::Message> response;
-        HEARTH_TRY(drain(cseq, &response));
-        while (!response) {
-            HEARTH_ASSIGN_OR_RETURN(const bool got, read_some(deadline));
-            if (!got) {
-                return unavailable("camera did not answer " + std::string(method) + " within " +
-                                   std::to_string(kResponseTimeoutMs / 1000) + " s");
-            }
-            HEARTH_TRY(drain(cseq, &response));
-        }
-        return std::move(*response);
+        return conn_.request(method, uri, std::move(headers));
     }
 
     static core::Status expect_ok(std::string_view method, const rtsp::Message& m) {
@@ -449,6 +127,9 @@ private:
         const sdp::MediaDescription* video = nullptr;
         const sdp::MediaDescription* audio = nullptr;
         for (const auto& m : sdp.media) {
+            if (m.direction == sdp::Direction::kSendOnly) {
+                continue;  // an ONVIF audio backchannel: media we would send, not receive
+            }
             if (is_video(m.codec) && video == nullptr) {
                 video = &m;
             } else if (!is_video(m.codec) && audio == nullptr) {
@@ -496,7 +177,7 @@ private:
                 tracks_.resize(i);
                 break;
             }
-            if (session_id_.empty()) {
+            if (conn_.session().empty()) {
                 const std::string* s = r.header("Session");
                 if (s == nullptr) {
                     return unavailable("camera sent a malformed RTSP response (no Session)");
@@ -506,7 +187,7 @@ private:
                     return unavailable("camera sent a malformed RTSP response (" +
                                        session.error().message + ")");
                 }
-                session_id_ = session->id;
+                conn_.set_session(session->id);
                 keepalive_ms_ = std::int64_t{session->timeout_s} * 1000 / 2;
             }
             rtsp::Transport tr;
@@ -526,16 +207,11 @@ private:
         last_media_ms_ = 0;
         std::int64_t next_keepalive = play_ms + keepalive_ms_;
         // Media that came with the PLAY response is already buffered.
-        HEARTH_TRY(drain(-1, nullptr));
+        HEARTH_TRY(conn_.drain());
         while (true) {
             const std::int64_t now = steady_ms();
             if (now >= next_keepalive) {
-                std::vector<rtsp::Header> h{{"Session", session_id_}};
-                if (auth_.active()) {
-                    h.push_back({"Authorization", auth_.answer(keepalive_method_, aggregate_)});
-                }
-                HEARTH_TRY(
-                    send_all(rtsp::build_request(keepalive_method_, aggregate_, cseq_++, h)));
+                HEARTH_TRY(conn_.send_request(keepalive_method_, aggregate_, {}));
                 next_keepalive = now + keepalive_ms_;
             }
             const std::int64_t stall_at =
@@ -554,9 +230,9 @@ private:
             if (!published_) {
                 deadline = std::min(deadline, play_ms + kConfigTimeoutMs);
             }
-            HEARTH_ASSIGN_OR_RETURN(const bool got, read_some(deadline));
+            HEARTH_ASSIGN_OR_RETURN(const bool got, conn_.read_some(deadline));
             if (got) {
-                HEARTH_TRY(drain(-1, nullptr));
+                HEARTH_TRY(conn_.drain());
             }
         }
     }
@@ -653,16 +329,9 @@ private:
 
     RtspClientSource& source_;
     bool* went_online_;
-    Fd fd_;
+    rtsp::Connection conn_;
     std::string url_;
     std::string aggregate_;
-    std::unique_ptr<std::uint8_t[]> buffer_;  // kBufferBytes
-    std::size_t start_ = 0;                   // unread bytes are [start_, end_)
-    std::size_t end_ = 0;
-    std::size_t junk_bytes_ = 0;
-    int cseq_ = 1;
-    rtsp::Authenticator auth_;
-    std::string session_id_;
     std::string keepalive_method_ = "OPTIONS";
     std::int64_t keepalive_ms_ = 30'000;
     std::vector<Track> tracks_;

@@ -102,7 +102,38 @@ SpeakerStatus Speaker::status() const {
         s.level_dbfs = level_dbfs_;
     }
     s.above_threshold = s.level_dbfs > kThresholdDbfs;
+    add_status(s);
     return s;
+}
+
+const char* to_string(BackchannelCapability capability) {
+    switch (capability) {
+        case BackchannelCapability::kUnknown:
+            return "unknown";
+        case BackchannelCapability::kOffered:
+            return "offered";
+        case BackchannelCapability::kNotOffered:
+            return "not offered";
+        case BackchannelCapability::kInvalid:
+            break;
+    }
+    return "invalid";
+}
+
+const char* to_string(BackchannelLink link) {
+    switch (link) {
+        case BackchannelLink::kIdle:
+            return "idle";
+        case BackchannelLink::kConnecting:
+            return "connecting";
+        case BackchannelLink::kOpen:
+            return "open";
+        case BackchannelLink::kFailed:
+            return "failed";
+        case BackchannelLink::kInvalid:
+            break;
+    }
+    return "invalid";
 }
 
 WavSpeaker::~WavSpeaker() { close(); }

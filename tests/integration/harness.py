@@ -343,10 +343,10 @@ class WebSocket:
 
 class Simcam(Process):
     def __init__(self, credentials_file=None, size=(640, 360), fps=15, kbps=800,
-                 video_codec="h264", audio_codec="aac"):
+                 video_codec="h264", audio_codec="aac", extra=()):
         argv = [HEARTH, "simcam", "--listen", "127.0.0.1:0", "--width", str(size[0]),
                 "--height", str(size[1]), "--fps", str(fps), "--kbps", str(kbps),
-                "--video-codec", video_codec, "--audio-codec", audio_codec]
+                "--video-codec", video_codec, "--audio-codec", audio_codec, *extra]
         if credentials_file:
             argv += ["--credentials-file", credentials_file]
         super().__init__(argv, r"rtsp listening on (rtsp://\S+)")

@@ -206,6 +206,27 @@ TEST(SdpTest, Base64AndAacConfig) {
     EXPECT_FALSE(parse_aac_config(std::vector<std::uint8_t>{0x16, 0x80}));  // rate index 13
 }
 
+// An ONVIF camera answering a DESCRIBE that asked for the audio backchannel.
+TEST(SdpTest, DirectionsOfAnOnvifBackchannel) {
+    auto sdp = parse_sdp(
+        "v=0\r\ns=x\r\na=control:*\r\n"
+        "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:video\r\na=recvonly\r\n"
+        "m=audio 0 RTP/AVP 0\r\na=control:audio\r\na=RECVONLY\r\n"
+        "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=control:audioback\r\na=sendonly\r\n"
+        "m=audio 0 RTP/AVP 8\r\na=control:back2\r\na=inactive\r\n"
+        "m=audio 0 RTP/AVP 8\r\na=control:plain\r\n",
+        "rtsp://cam/");
+    ASSERT_TRUE(sdp);
+    ASSERT_EQ(sdp->media.size(), 5u);
+    EXPECT_EQ(sdp->media[0].direction, Direction::kRecvOnly);
+    EXPECT_EQ(sdp->media[1].direction, Direction::kRecvOnly);
+    EXPECT_EQ(sdp->media[2].direction, Direction::kSendOnly);
+    EXPECT_EQ(sdp->media[2].codec, Codec::kPcmu);
+    EXPECT_EQ(sdp->media[2].control, "rtsp://cam/audioback");
+    EXPECT_EQ(sdp->media[3].direction, Direction::kInactive);
+    EXPECT_EQ(sdp->media[4].direction, Direction::kSendRecv);  // the default
+}
+
 TEST(IceCandidateTest, AddressOfBrowserCandidates) {
     EXPECT_EQ(ice_candidate_address("candidate:705124987 1 udp 2122194687 127.0.0.1 39929 typ "
                                     "host generation 0 ufrag IfE3 network-id 3"),

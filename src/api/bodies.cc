@@ -308,4 +308,38 @@ core::Result<PtzBody> parse_ptz_body(std::string_view body) {
     return out;
 }
 
+core::Result<NewCameraBody> parse_new_camera_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(
+        auto j, parse_object(body, {"name", "onvif", "rtsp", "username", "password", "check"}));
+    NewCameraBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.password, secret(j, "password", false));
+    HEARTH_ASSIGN_OR_RETURN(out.name, text(j, "name", true, 64));
+    for (const unsigned char c : out.name) {
+        if (c < 0x20 || c == 0x7f) {
+            return bad("'name' must not contain control characters");
+        }
+    }
+    HEARTH_ASSIGN_OR_RETURN(out.onvif, text(j, "onvif", false, 512));
+    HEARTH_ASSIGN_OR_RETURN(out.rtsp, text(j, "rtsp", false, 512));
+    if (out.onvif.empty() == out.rtsp.empty()) {
+        return bad("give 'onvif' (the camera's ONVIF address) or 'rtsp' (its stream address)");
+    }
+    HEARTH_ASSIGN_OR_RETURN(out.username, text(j, "username", false, 128));
+    for (const unsigned char c : out.username) {
+        if (c < 0x20 || c == 0x7f || c == ':') {
+            return bad("'username' must not contain control characters or ':'");
+        }
+    }
+    if (out.username.empty() && !out.password.empty()) {
+        return bad("a password needs a 'username'");
+    }
+    if (const auto it = j.find("check"); it != j.end()) {
+        if (!it->is_boolean()) {
+            return bad("'check' must be true or false");
+        }
+        out.check = it->get<bool>();
+    }
+    return out;
+}
+
 }  // namespace hearth::api

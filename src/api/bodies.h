@@ -96,6 +96,16 @@ struct PtzBody {
     std::string name;
 };
 
+// POST /api/cameras: {"name", "onvif" or "rtsp", "username", "password", "check"}.
+struct NewCameraBody {
+    std::string name;
+    std::string onvif;  // exactly one of onvif and rtsp
+    std::string rtsp;
+    std::string username;
+    crypto::SecretBytes password;
+    bool check = true;
+};
+
 core::Result<SetupBody> parse_setup_body(std::string_view body);
 // JSON, or an HTML form (application/x-www-form-urlencoded) when `form` is true.
 core::Result<LoginBody> parse_login_body(std::string_view body, bool form);
@@ -106,5 +116,6 @@ core::Result<NewUserBody> parse_new_user_body(std::string_view body);
 core::Result<UserPatchBody> parse_user_patch_body(std::string_view body);
 core::Result<CameraPatchBody> parse_camera_patch_body(std::string_view body);
 core::Result<PtzBody> parse_ptz_body(std::string_view body);
+core::Result<NewCameraBody> parse_new_camera_body(std::string_view body);
 
 }  // namespace hearth::api

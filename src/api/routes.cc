@@ -33,6 +33,16 @@ json camera_json(const store::Camera& c, const CameraStatus* status) {
                         {"above_threshold", sp.above_threshold},
                         {"threshold_dbfs", media::Speaker::kThresholdDbfs},
                         {"sessions", sp.sessions}};
+        if (sp.remote) {
+            // An IP camera's ONVIF audio backchannel: whether it has one, and the link.
+            const auto& r = *sp.remote;
+            j["speaker"]["backchannel"] = {{"capability", media::to_string(r.capability)},
+                                           {"link", media::to_string(r.link)},
+                                           {"codec", r.codec},
+                                           {"error", r.error},
+                                           {"sent_packets", r.sent_packets},
+                                           {"dropped_samples", r.dropped_samples}};
+        }
     }
     return j;
 }
@@ -207,6 +217,7 @@ void add_hub_routes(SecureRouter& router, const HubContext& hub) {
     add_live_routes(router, hub);
     add_webrtc_routes(router, hub);
     add_ptz_routes(router, hub);
+    add_onboard_routes(router, hub);
     add_web_app(router, hub.web_root);
 }
 

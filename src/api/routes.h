@@ -16,6 +16,8 @@
 #include "core/clock.h"
 #include "media/live_feed.h"
 #include "media/speaker.h"
+#include "onvif/discovery.h"
+#include "onvif/transport.h"
 #include "ptz/service.h"
 #include "store/audit.h"
 #include "store/index.h"
@@ -63,6 +65,10 @@ struct HubContext {
     std::function<bool(std::string_view address)> ice_address_allowed;
     std::filesystem::path web_root;  // the built app, served at "/"
     ptz::Service* ptz = nullptr;     // who steers which camera; null: no PTZ routes
+    // Talking to IP cameras when adding them; null: no onboarding routes.
+    std::shared_ptr<onvif::Transport> onvif;
+    onvif::discovery::DiscoverOptions discovery;  // where GET /api/cameras/discover asks
+    std::function<void()> cameras_changed;        // starts an added camera at once
 };
 
 // Appends "<action> camera <id>" by `actor` to the audit log (failures are logged).
@@ -81,6 +87,8 @@ void add_account_routes(SecureRouter& router, const HubContext& hub);
 void add_live_routes(SecureRouter& router, const HubContext& hub);
 // GET/POST /api/cameras/{id}/ptz: steering, presets and who holds the camera.
 void add_ptz_routes(SecureRouter& router, const HubContext& hub);
+// GET /api/cameras/discover, POST /api/cameras: adding real cameras (owners).
+void add_onboard_routes(SecureRouter& router, const HubContext& hub);
 // GET /api/cameras/{id}/webrtc: live view and talk over WebRTC, signalled on a WebSocket.
 void add_webrtc_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.

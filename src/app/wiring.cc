@@ -11,10 +11,13 @@
 
 #include "api/http_redirect.h"
 #include "crypto/tls_identity.h"
+#include "media/backchannel_speaker.h"
 #include "media/rtsp_client_source.h"
 #include "media/rtsp_source.h"
 #include "media/sim_source.h"
 #include "media/v4l2_source.h"
+#include "onvif/transport.h"
+#include "ptz/onvif_driver.h"
 #include "ptz/sim_driver.h"
 
 namespace hearth::app {
@@ -206,7 +209,11 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.speaker = [raw](core::CameraId id) -> std::shared_ptr<media::Speaker> {
         std::lock_guard lock(raw->cameras_mu_);
         const auto it = raw->cameras_.find(id);
-        return it == raw->cameras_.end() ? nullptr : it->second.speaker;
+        if (it == raw->cameras_.end() || !it->second.speaker) {
+            return nullptr;
+        }
+        // An IP camera known to have no audio backchannel: no talk line, no talk button.
+        return it->second.speaker->offers_talk() ? it->second.speaker : nullptr;
     };
     ctx.ice_address_allowed = [networks = config.ice_networks](std::string_view address) {
         return std::any_of(networks.begin(), networks.end(),
@@ -216,6 +223,16 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.presence = &hub->presence_;
     ctx.web_root = config.web_root;
     ctx.ptz = hub->ptz_.get();
+    ctx.onvif = hub->onvif_transport_;
+    ctx.discovery.target_address = config.onvif_discovery.host;
+    ctx.discovery.target_port = config.onvif_discovery.port;
+    ctx.cameras_changed = [raw] {
+        {
+            std::lock_guard lock(raw->stop_mu_);
+            raw->reconcile_soon_ = true;
+        }
+        raw->stop_cv_.notify_all();
+    };
     auto identity = tls_identity(config);
     if (!identity) {
         hub->stop();
@@ -326,6 +343,8 @@ void Hub::reconcile_cameras() {
         cam.source->start(cam.tee.get());
         if (const auto* sim = dynamic_cast<const media::SimSource*>(cam.source.get())) {
             ptz_->attach(id, ptz::make_sim_driver(sim->ptz()));
+        } else if (auto driver = make_onvif_ptz(stored_camera)) {
+            ptz_->attach(id, std::move(driver));
         }
         spdlog::info("camera={} name={} started: {}", id.value(), stored_camera.name,
                      cam.source->describe());
@@ -347,7 +366,19 @@ std::shared_ptr<media::Speaker> Hub::make_speaker(const store::Camera& camera) {
             return std::make_shared<media::AlsaSpeaker>(&clock_, o.speaker_device);
         }
     }
-    return nullptr;  // IP cameras: the ONVIF audio backchannel (camera control issue)
+    if (camera.kind == store::CameraKind::kRtsp) {
+        // The ONVIF audio backchannel: the speaker asks the camera whether it has one (off
+        // this thread) and says so in its status. The built-in client speaks rtsp:// only.
+        media::RtspOptions o;
+        o.url = camera.url;
+        o.username = camera.username;
+        o.password = camera.password;
+        if (media::apply_rtsp_options(camera.options, o) && o.url.rfind("rtsp://", 0) == 0) {
+            return std::make_shared<media::BackchannelSpeaker>(&clock_, camera.name,
+                                                               std::move(o));
+        }
+    }
+    return nullptr;
 }
 
 void Hub::housekeeping() {
@@ -355,9 +386,12 @@ void Hub::housekeeping() {
     for (;;) {
         {
             std::unique_lock lock(stop_mu_);
-            if (stop_cv_.wait_for(lock, kHousekeepingInterval, [this] { return stopping_; })) {
+            stop_cv_.wait_for(lock, kHousekeepingInterval,
+                              [this] { return stopping_ || reconcile_soon_; });
+            if (stopping_) {
                 return;
             }
+            reconcile_soon_ = false;
         }
         reconcile_cameras();
         renew_setup_code();
@@ -371,6 +405,22 @@ void Hub::housekeeping() {
             }
         }
     }
+}
+
+std::unique_ptr<ptz::Driver> Hub::make_onvif_ptz(const store::Camera& camera) {
+    media::RtspOptions o;
+    if (camera.kind != store::CameraKind::kRtsp || !media::apply_rtsp_options(camera.options, o) ||
+        o.onvif_url.empty()) {
+        return nullptr;
+    }
+    auto password = crypto::SecretBytes::copy_of(camera.password);
+    if (!password) {
+        return nullptr;
+    }
+    // Connects on first use: an ONVIF service that is down does not hold up recording.
+    return ptz::make_onvif_driver(
+        onvif_transport_,
+        ptz::OnvifTarget{o.onvif_url, o.onvif_profile, camera.username, std::move(*password)});
 }
 
 void Hub::start_ptz() {

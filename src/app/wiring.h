@@ -24,6 +24,7 @@
 #include "media/live_feed.h"
 #include "media/recorder.h"
 #include "media/source.h"
+#include "onvif/transport.h"
 #include "ptz/service.h"
 #include "store/audit.h"
 #include "store/index.h"
@@ -91,6 +92,8 @@ private:
     void housekeeping();      // thread: reconcile + retention, every few seconds
     void renew_setup_code();  // a fresh code when the printed one expired unused
     void start_ptz();         // the PTZ service, its audit and its presence entries
+    // The ONVIF PTZ driver of a camera added through ONVIF; null for others.
+    std::unique_ptr<ptz::Driver> make_onvif_ptz(const store::Camera& camera);
     void audit_ptz(core::CameraId camera, const ptz::Controller& who, std::string action,
                    std::string detail);
     std::vector<api::CameraStatus> camera_status();
@@ -102,6 +105,7 @@ private:
     std::unique_ptr<store::AccountStore> account_store_;
     std::unique_ptr<auth::AccountService> accounts_;
     std::unique_ptr<ptz::Service> ptz_;  // steering: holds, rate limits, presets
+    std::shared_ptr<onvif::Transport> onvif_transport_ = std::make_shared<onvif::HttpTransport>();
     std::string setup_code_;             // only the housekeeper thread changes it after start
     core::WallMicros setup_issued_us_ = 0;
     // Password hashing runs here, never on the net threads (64 MiB and ~0.1-0.5 s each).
@@ -125,6 +129,7 @@ private:
     std::mutex stop_mu_;
     std::condition_variable stop_cv_;
     bool stopping_ = false;  // GUARDED_BY(stop_mu_)
+    bool reconcile_soon_ = false;  // GUARDED_BY(stop_mu_): a camera was added or changed
     std::atomic<bool> stopped_{false};
 };
 

@@ -150,6 +150,25 @@ const Setting kSettings[] = {
          c.ice_networks = std::move(networks);
          return {};
      }},
+    {"onvif_discovery", "string", "\"239.255.255.250:3702\"",
+     "HOST:PORT where \"find cameras\" sends its ONVIF WS-Discovery probe: the multicast "
+     "group (the local network only: probes carry a TTL of 1), or one camera's address on "
+     "another subnet.",
+     [](const toml::node& n, Config& c) -> Result<void> {
+         const auto s = n.value<std::string>();
+         if (!s) {
+             return expected("a string like \"239.255.255.250:3702\"");
+         }
+         auto a = parse_listen_address(*s);
+         if (!a) {
+             return a.error();
+         }
+         if (a->port == 0) {
+             return expected("a port from 1 to 65535");
+         }
+         c.onvif_discovery = *a;
+         return {};
+     }},
     {"web_root", "string", "(web/dist of the source tree)",
      "Directory of the built household app (`index.html`, `assets/`, `icons/`), read once at "
      "start and served at `/`; without `index.html` the hub answers `/` with 503.",

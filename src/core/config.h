@@ -36,6 +36,9 @@ struct Config {
     std::optional<ListenAddress> redirect_listen;
     // The hub addresses a browser is told to reach for WebRTC live view.
     std::vector<IpNetwork> ice_networks = home_networks();
+    // Where the hub's ONVIF discovery probes go: the WS-Discovery multicast group, or one
+    // host (a camera on another subnet).
+    ListenAddress onvif_discovery{"239.255.255.250", 3702};
     // The built household app (index.html, assets/, icons/), served at "/".
     std::filesystem::path web_root = default_web_root();
 };

@@ -108,10 +108,21 @@ core::Status apply_rtsp_options(std::string_view text, RtspOptions& o) {
                                         "RTSP option 'latency_ms' must be 0..5000");
             }
             o.latency_ms = value.get<int>();
+        } else if (key == "onvif" || key == "onvif_profile" || key == "sub_url") {
+            const auto v = value.is_string() ? value.get<std::string>() : std::string();
+            const bool ok = key == "onvif"     ? v.starts_with("http://") || v.starts_with("https://")
+                            : key == "sub_url" ? v.starts_with("rtsp://") || v.starts_with("rtsps://")
+                                               : !v.empty();
+            if (!ok || v.size() > 512) {
+                return core::make_error(core::ErrorCode::kInvalidArgument,
+                                        "RTSP option '" + key + "' is not a valid address or token");
+            }
+            (key == "onvif" ? o.onvif_url : key == "sub_url" ? o.sub_url : o.onvif_profile) = v;
         } else {
             return core::make_error(core::ErrorCode::kInvalidArgument,
                                     "unknown RTSP option '" + key.substr(0, 32) +
-                                        "' (known: transport, latency_ms)");
+                                        "' (known: transport, latency_ms, onvif, onvif_profile, "
+                                        "sub_url)");
         }
     }
     return {};

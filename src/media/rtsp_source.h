@@ -19,12 +19,18 @@ struct RtspOptions {
     std::string password;
     RtspTransport transport = RtspTransport::kTcp;
     int latency_ms = 200;
+    // Added through ONVIF: the camera's device service and the profile recorded, and a
+    // smaller sub-stream (for detection) when the camera has one.
+    std::string onvif_url;
+    std::string onvif_profile;
+    std::string sub_url;
 };
 
 // Splits credentials out of a URL ("rtsp://user:pass@host/path"), percent-decoding
 // them. Errors: kInvalidArgument for a URL that is not rtsp:// or rtsps:// or is too long.
 core::Result<RtspOptions> parse_rtsp_url(std::string_view url);
-// Options JSON stored with the camera: {"transport":"tcp"|"udp","latency_ms":200}.
+// Options JSON stored with the camera: {"transport":"tcp"|"udp","latency_ms":200,
+// "onvif":"http://...","onvif_profile":"token","sub_url":"rtsp://..."}.
 core::Status apply_rtsp_options(std::string_view json, RtspOptions& options);
 
 class RtspSource final : public GstSource {

@@ -5,8 +5,9 @@
 // A driver does what it is told, nothing more: who may steer, how fast and who holds
 // the camera are ptz::Service's business.
 //
-// Thread: any; calls may block on the network (ONVIF) for up to a few seconds, so the
-// API runs them off its network threads. A driver serialises its own calls.
+// Thread: any, one call at a time (ptz::Service serialises them per camera); calls may
+// block on the network (ONVIF) for a few seconds, so the API runs them off its network
+// threads.
 #pragma once
 
 #include <chrono>
@@ -47,7 +48,8 @@ struct PresetRef {
 class Driver {
 public:
     virtual ~Driver() = default;
-    virtual Capabilities capabilities() const = 0;
+    // May connect first (ONVIF): what the camera offers now.
+    virtual Capabilities capabilities() = 0;
     // Moves at `velocity` until stop(), another move, or `timeout`: a browser that goes
     // away mid-move cannot leave the camera turning.
     virtual core::Status continuous_move(const Vector& velocity,

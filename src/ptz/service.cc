@@ -100,6 +100,7 @@ void Service::detach(core::CameraId camera) {
 
 std::optional<Capabilities> Service::capabilities(core::CameraId camera) {
     std::shared_ptr<Driver> driver;
+    std::shared_ptr<std::mutex> driver_mu;
     {
         std::lock_guard lock(mu_);
         const auto it = cameras_.find(camera);
@@ -107,8 +108,15 @@ std::optional<Capabilities> Service::capabilities(core::CameraId camera) {
             return std::nullopt;
         }
         driver = it->second.driver;
+        driver_mu = it->second.driver_mu;
     }
-    return driver->capabilities();
+    std::lock_guard call(*driver_mu);
+    const Capabilities c = driver->capabilities();
+    // A camera that can do none of it (no PTZ, or not reachable yet) cannot be steered.
+    if (!c.continuous && !c.relative && !c.absolute && !c.home && !c.presets) {
+        return std::nullopt;
+    }
+    return c;
 }
 
 std::optional<Hold> Service::holder(core::CameraId camera) {

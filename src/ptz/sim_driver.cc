@@ -8,7 +8,7 @@ class SimDriver final : public Driver {
 public:
     explicit SimDriver(std::shared_ptr<media::VirtualPtz> ptz) : ptz_(std::move(ptz)) {}
 
-    Capabilities capabilities() const override {
+    Capabilities capabilities() override {
         Capabilities c;
         c.continuous = c.relative = c.absolute = c.home = c.presets = c.zoom = true;
         c.reports_position = true;

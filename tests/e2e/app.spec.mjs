@@ -5,7 +5,7 @@
 // member sees the viewer in presence within 2 s and it clears within 10 s of the tab closing
 // -> a guest gets no stream of a camera it has no right on -> MSE fallback without WebRTC ->
 // PTZ (hold an arrow, keyboard, presets, home) -> timeline playback and download -> users ->
-// audit log -> PWA checks.
+// audit log -> adding an ONVIF camera found by discovery -> PWA checks.
 // Usage: node app.spec.mjs URL SETUP_CODE ARTIFACTS_DIR (tests/e2e/test_app.py runs it).
 import { createRequire } from 'node:module';
 import { createHmac } from 'node:crypto';
@@ -177,6 +177,7 @@ const others = await chromium.launch({
 const otherContext = () => others.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
 const problems = [];
 let failed = false;
+let wrongCameraPassword = false;
 try {
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(20_000);
@@ -188,7 +189,8 @@ try {
   });
   page.on('response', (r) => {
     const path = new URL(r.url()).pathname;
-    const expected = path === '/api/login' && r.status() === 403;  // asks for the TOTP code
+    const expected = (path === '/api/login' && r.status() === 403) ||  // asks for the TOTP code
+      (path === '/api/cameras' && r.status() === 502 && wrongCameraPassword);  // tried on purpose
     if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} ${r.request().method()} ${path}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -492,6 +494,50 @@ try {
   await page.locator('.tile', { hasText: 'garden' }).waitFor();
   log('camera settings: renamed a camera');
 
+  // ---- adding a real camera: found by WS-Discovery, checked, saved, and it can be turned ----
+  const [camUser, camPassword] = (process.env.HEARTH_E2E_CAMERA ?? '').split(':');
+  if (camUser) {
+    await page.goto(`${url}/#/`);
+    await page.getByRole('link', { name: 'Add a camera' }).click();
+    await page.getByRole('button', { name: 'Find cameras' }).click();
+    await page.getByRole('button', { name: 'Use this one' }).first().click();
+    await page.getByLabel('Name', { exact: true }).fill('front door');
+    await page.getByLabel('User name on the camera').fill(camUser);
+    await page.getByLabel('Password on the camera').fill('not-the-password');
+    wrongCameraPassword = true;
+    await page.getByRole('button', { name: 'Add camera' }).click();
+    const confirm = async () => {
+      // The login may be older than the re-authentication window by now.
+      const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
+      if (await dialog.isVisible()) {
+        await dialog.getByLabel('Passphrase or code').fill(PASSPHRASE);
+        await dialog.getByRole('button', { name: 'Confirm' }).click();
+      }
+    };
+    await page.waitForTimeout(300);
+    await confirm();
+    await page.getByText('refused the user name or password').waitFor();
+    wrongCameraPassword = false;
+    await page.getByLabel('Password on the camera').fill(camPassword);
+    await page.getByRole('button', { name: 'Add camera' }).click();
+    await page.waitForTimeout(300);
+    await confirm();
+    const added = page.getByTestId('added');
+    await added.waitFor({ timeout: 20_000 });
+    const text = await added.textContent();
+    check(/h264 \d+x\d+/.test(text) && text.includes('can be turned'), `added camera: ${text}`);
+    await accessible(page, 'add a camera');
+    const addedHref = await added.getByRole('link').getAttribute('href');
+    await added.getByRole('link').click();
+    await page.getByRole('button', { name: 'Pan right' }).waitFor();
+    // Its settings say what it can do: talk through the ONVIF backchannel, and turn.
+    await page.goto(`${url}/${addedHref}/settings`);
+    const abilities = page.getByTestId('abilities');
+    await abilities.filter({ hasText: 'audio backchannel (PCMU)' }).waitFor();
+    await abilities.filter({ hasText: 'Yes: move, zoom, home, up to 32 presets' }).waitFor();
+    log(`added an ONVIF camera found on the network: ${text.trim()}`);
+  }
+
   // ---- PWA: the service worker is active and caches the shell, never the API ----
   const cached = await page.evaluate(async () => {
     const ready = await Promise.race([navigator.serviceWorker.ready,
@@ -514,7 +560,7 @@ try {
 
   // ---- every page: WCAG 2 A/AA (labels, names, contrast) by axe-core ----
   for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',
-    '#/audit', '#/account', `#/camera/${cameraId}/settings`]) {
+    '#/audit', '#/account', `#/camera/${cameraId}/settings`, '#/cameras/add']) {
     await page.goto(`${url}/${hash}`);
     await page.locator('main h1').waitFor();
     await page.waitForTimeout(500);
@@ -525,7 +571,7 @@ try {
   // ---- 360 px wide: no page scrolls sideways ----
   await page.setViewportSize({ width: 360, height: 740 });
   for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',
-    '#/audit', '#/account', `#/camera/${cameraId}/settings`]) {
+    '#/audit', '#/account', `#/camera/${cameraId}/settings`, '#/cameras/add']) {
     await page.goto(`${url}/${hash}`);
     await page.locator('main h1').waitFor();
     await page.waitForTimeout(300);

@@ -25,18 +25,28 @@ def test_app_flow():
                                             "..", "e2e-artifacts"))
     artifacts = os.path.abspath(artifacts)
     data = harness.tempdir("e2e")
+    # An IP camera to add from the app: `hearth simcam` with ONVIF, found by a unicast probe.
+    creds = harness.make_credentials(data)
+    camera = harness.Simcam(credentials_file=creds, size=(640, 360), extra=(
+        "--onvif-listen", "127.0.0.1:0", "--discovery-listen", "0"))
+    port = harness.wait_for("the simcam's discovery port", lambda: next(
+        (line.split()[-1] for line in list(camera.lines)
+         if line.startswith("discovery listening on udp port")), None), 10)
     # WebRTC on loopback only; the browser's many requests from one address are not limited.
     config = harness.write_config(data, ice_networks=["127.0.0.0/8", "::1/128"],
-                                  client_requests_per_second=0)
+                                  client_requests_per_second=0,
+                                  onvif_discovery=f"127.0.0.1:{port}")
     hub = harness.Hub(os.path.join(data, "data"), config=config, demo=True, login=False)
     try:
         code = hub.setup_code()
         assert code, "the hub printed no setup code:\n" + hub.output()
+        env = dict(os.environ, HEARTH_E2E_CAMERA=open(creds).read().strip())
         result = subprocess.run(["node", os.path.join(HERE, "app.spec.mjs"), hub.url, code,
-                                 artifacts], timeout=360)
+                                 artifacts], timeout=360, env=env)
         assert result.returncode == 0, "the browser flow failed (see above)"
     finally:
         hub.stop()
+        camera.stop()
         shutil.rmtree(data, ignore_errors=True)
     if os.environ.get("HEARTH_UPDATE_SCREENSHOTS") != "1":
         return  # the README's copies change only when asked (keeps the tree clean)

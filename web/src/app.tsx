@@ -12,6 +12,7 @@ import { CameraPage } from './pages/Camera';
 import { TimelinePage } from './pages/Timeline';
 import { AccountPage } from './pages/Account';
 import { UsersPage } from './pages/Users';
+import { AddCameraPage } from './pages/AddCamera';
 import { AuditPage } from './pages/Audit';
 import { CameraSettingsPage } from './pages/CameraSettings';
 
@@ -89,6 +90,8 @@ export function App() {
         case 'account': page = <AccountPage session={session} onSession={adopt} />; break;
         case 'users': page = <UsersPage session={session} />; break;
         case 'audit': page = <AuditPage session={session} />; break;
+        case 'addcamera': page = session.role === 'owner' ? <AddCameraPage />
+          : <main class="page"><h1>Only owners add cameras</h1><a href="#/">Back to the cameras</a></main>; break;
         default: page = <main class="page"><h1>Not found</h1><a href="#/">Back to the cameras</a></main>;
       }
   }

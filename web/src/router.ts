@@ -11,6 +11,7 @@ export type Route =
   | { page: 'account' }
   | { page: 'users' }
   | { page: 'audit' }
+  | { page: 'addcamera' }
   | { page: 'notfound' };
 
 export function parseRoute(hash: string): Route {
@@ -20,6 +21,7 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 1 && ['setup', 'login', 'account', 'users', 'audit'].includes(parts[0])) {
     return { page: parts[0] } as Route;
   }
+  if (parts.length === 2 && parts[0] === 'cameras' && parts[1] === 'add') return { page: 'addcamera' };
   if (parts[0] === 'camera' && /^\d+$/.test(parts[1] ?? '')) {
     const id = Number(parts[1]);
     if (parts.length === 2) return { page: 'camera', id };

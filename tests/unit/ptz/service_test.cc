@@ -18,7 +18,7 @@ constexpr core::WallMicros kT0 = 1'700'000'000'000'000;
 // for limits the sim driver does not have.
 class RecordingDriver final : public Driver {
 public:
-    Capabilities capabilities() const override {
+    Capabilities capabilities() override {
         Capabilities c;
         c.continuous = c.relative = true;
         return c;

@@ -4,6 +4,27 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, json, messageOf, withReauth, type Camera, type Session } from '../api';
 import { Status } from '../components/Status';
+import type { PtzState } from '../components/PtzControls';
+
+// What the camera's loudspeaker can do, in words: an IP camera's ONVIF audio backchannel is
+// asked for when the camera starts.
+function talkAbility(camera: Camera): string {
+  const speaker = camera.speaker as { backchannel?: { capability: string; codec: string; error: string } } | undefined;
+  if (!speaker) return 'No loudspeaker the hub can use';
+  const bc = speaker.backchannel;
+  if (!bc) return 'Yes';
+  if (bc.capability === 'offered') return `Yes, through the camera's audio backchannel (${bc.codec})`;
+  if (bc.capability === 'not offered') return 'No: the camera offers no audio backchannel';
+  return `Not known yet${bc.error ? `: ${bc.error}` : ''}`;
+}
+
+function ptzAbility(ptz: PtzState | null): string {
+  const c = ptz?.capabilities;
+  if (!c) return 'No';
+  const can = [c.continuous && 'move', c.zoom && 'zoom', c.home && 'home',
+    c.presets && `up to ${c.max_presets} presets`].filter(Boolean);
+  return `Yes: ${can.join(', ')}`;
+}
 
 export function CameraSettingsPage({ id, session }: { id: number; session: Session }) {
   const [camera, setCamera] = useState<Camera | null>(null);
@@ -13,6 +34,8 @@ export function CameraSettingsPage({ id, session }: { id: number; session: Sessi
   const [error, setError] = useState(false);
   const mayManage = can(session, 'manage', id);
 
+  const [ptz, setPtz] = useState<PtzState | null>(null);
+  useEffect(() => { get<PtzState>(`/api/cameras/${id}/ptz`).then(setPtz).catch(() => setPtz(null)); }, [id]);
   const load = () => get<Camera>(`/api/cameras/${id}`).then((c) => {
     setCamera(c);
     setName(c.name);
@@ -61,6 +84,12 @@ export function CameraSettingsPage({ id, session }: { id: number; session: Sessi
         </form>
       )}
       {camera && (
+        <dl class="facts" data-testid="abilities">
+          <dt>Talk</dt><dd>{talkAbility(camera)}</dd>
+          <dt>Turn (PTZ)</dt><dd>{ptzAbility(ptz)}</dd>
+        </dl>
+      )}
+      {camera && (
         <dl class="facts">
           {Object.entries(camera).map(([k, v]) => (
             <Fragment key={k}>
@@ -71,8 +100,8 @@ export function CameraSettingsPage({ id, session }: { id: number; session: Sessi
         </dl>
       )}
       {!mayManage && <p class="note">Only someone with the manage right on this camera can change it.</p>}
-      <p class="note">Stream address and credentials are set with <code>hearth camera add</code>
-        on the hub for now.</p>
+      <p class="note">To change a camera's address or password, remove it and
+        {' '}<a href="#/cameras/add">add it again</a> (owners).</p>
       <p><a href={`#/camera/${id}`}>Back to the live view</a></p>
       <Status message={message} error={error} />
     </main>

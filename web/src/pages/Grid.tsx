@@ -23,6 +23,7 @@ export function GridPage({ session }: { session: Session }) {
   return (
     <main class="page">
       <h1>Cameras</h1>
+      {session.role === 'owner' && <p><a class="button" href="#/cameras/add">Add a camera</a></p>}
       {cameras && cameras.length === 0 && <p>No camera is shared with you yet.</p>}
       <ul class="grid">
         {cameras?.map((c) => (

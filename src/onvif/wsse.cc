@@ -9,6 +9,7 @@
 #include <ctime>
 #include <vector>
 
+#include "core/time_text.h"
 #include "onvif/soap.h"
 #include "onvif/xml.h"
 
@@ -46,21 +47,6 @@ std::optional<std::vector<std::uint8_t>> unbase64(std::string_view text, std::si
     }
     out.resize(len);
     return out;
-}
-
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int* out) {
-    if (pos + n > s.size()) {
-        return false;
-    }
-    int v = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
 }
 
 }  // namespace
@@ -127,53 +113,26 @@ core::Result<TimePoint> parse_datetime(std::string_view s) {
                           "bad xsd:dateTime '" + xml::printable(s, 40) +
                               "' (expected YYYY-MM-DDThh:mm:ss[.fff][Z|+hh:mm])");
     };
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (s.size() < 19 || s.size() > 40 || !digits(s, 0, 4, &year) || s[4] != '-' ||
-        !digits(s, 5, 2, &month) || s[7] != '-' || !digits(s, 8, 2, &day) || s[10] != 'T' ||
-        !digits(s, 11, 2, &hour) || s[13] != ':' || !digits(s, 14, 2, &minute) || s[16] != ':' ||
-        !digits(s, 17, 2, &second)) {
-        return bad();
+    if (s.size() < 19 || s.size() > 40 || s[4] != '-' || s[10] != 'T') {
+        return bad();  // also keeps out the Unix seconds core::parse_time accepts
     }
-    std::size_t pos = 19;
-    long long micros = 0;
-    if (pos < s.size() && s[pos] == '.') {
-        ++pos;
-        long long scale = 100000;
-        const std::size_t start = pos;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-            micros += (s[pos] - '0') * scale;
-            scale /= 10;
-            ++pos;
-        }
-        if (pos == start) {
-            return bad();
-        }
+    // xsd:dateTime may leave out the zone; cameras mean UTC then.
+    std::string text(s);
+    const auto n = text.size();
+    const bool zoned =
+        text.back() == 'Z' ||
+        (n >= 25 && (text[n - 6] == '+' || text[n - 6] == '-') && text[n - 3] == ':');
+    if (!zoned) {
+        text += 'Z';
     }
-    int offset_minutes = 0;
-    if (pos < s.size()) {
-        if (s[pos] == 'Z' && pos + 1 == s.size()) {
-            pos++;
-        } else if ((s[pos] == '+' || s[pos] == '-') && pos + 6 == s.size() && s[pos + 3] == ':') {
-            int oh = 0, om = 0;
-            if (!digits(s, pos + 1, 2, &oh) || !digits(s, pos + 4, 2, &om) || oh > 14 || om > 59) {
-                return bad();
-            }
-            offset_minutes = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
-        } else {
-            return bad();
-        }
-    }
-    const std::chrono::year_month_day ymd{std::chrono::year(year),
-                                          std::chrono::month(static_cast<unsigned>(month)),
-                                          std::chrono::day(static_cast<unsigned>(day))};
+    auto us = core::parse_time(text);
     // Years past 2200 would overflow system_clock's nanoseconds (and no camera means them).
-    if (year < 1970 || year > 2200 || !ymd.ok() || hour > 23 || minute > 59 || second > 60) {
+    constexpr std::int64_t kYear2200Us = 7'258'118'400LL * 1'000'000;
+    if (!us || *us < 0 || *us >= kYear2200Us) {
         return bad();
     }
-    const auto t = std::chrono::sys_days(ymd) + std::chrono::hours(hour) +
-                   std::chrono::minutes(minute - offset_minutes) + std::chrono::seconds(second) +
-                   std::chrono::microseconds(micros);
-    return std::chrono::time_point_cast<TimePoint::duration>(t);
+    return TimePoint(
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(*us)));
 }
 
 TokenVerifier::TokenVerifier(std::string username, crypto::SecretBytes password, Options options)

@@ -23,6 +23,7 @@
 #include "media/backchannel_speaker.h"
 #include "media/rtsp_client_source.h"
 #include "simcam/simcam.h"
+#include "simcam_fixture.h"
 
 namespace hearth::media {
 namespace {
@@ -31,31 +32,12 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using simcam::Simcam;
 using simcam::SimcamOptions;
+using testing::random_secret;
+using testing::small_camera;
 
 constexpr int kRate = 48000;
 constexpr double kAmplitude = 0.5;  // a sine's RMS is A/sqrt(2): about -9 dBFS
 constexpr double kToneHz = 1000.0;
-
-std::string random_secret() {
-    std::mt19937 rng(std::random_device{}());
-    std::string s;
-    for (int i = 0; i < 12; ++i) {
-        s += static_cast<char>('a' + rng() % 26);
-    }
-    return s;
-}
-
-SimcamOptions small_camera(const std::string& user, const std::string& password) {
-    SimcamOptions o;
-    o.listen = {"127.0.0.1", 0};
-    o.camera.scene.width = 320;
-    o.camera.scene.height = 180;
-    o.camera.scene.fps = 15;
-    o.camera.video_kbps = 300;
-    o.username = user;
-    o.password = password;
-    return o;
-}
 
 // How the hub reaches `cam` at `url`: with its credentials.
 RtspOptions reach(const std::string& url, const SimcamOptions& cam) {

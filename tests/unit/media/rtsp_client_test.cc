@@ -26,6 +26,7 @@
 #include "media/fmp4_writer.h"
 #include "media/rtsp_client_source.h"
 #include "simcam/simcam.h"
+#include "simcam_fixture.h"
 
 namespace hearth::media {
 namespace {
@@ -33,6 +34,8 @@ namespace {
 using namespace std::chrono_literals;
 using simcam::Simcam;
 using simcam::SimcamOptions;
+using testing::random_secret;
+using testing::small_camera;
 
 class CollectingSink final : public SourceSink {
 public:
@@ -88,27 +91,6 @@ public:
     std::vector<EncodedSample> samples_;                       // GUARDED_BY(mu_)
     std::vector<std::pair<SourceState, std::string>> states_;  // GUARDED_BY(mu_)
 };
-
-std::string random_secret() {
-    std::mt19937 rng(std::random_device{}());
-    std::string s;
-    for (int i = 0; i < 12; ++i) {
-        s += static_cast<char>('a' + rng() % 26);
-    }
-    return s;
-}
-
-SimcamOptions small_camera(const std::string& user, const std::string& password) {
-    SimcamOptions o;
-    o.listen = {"127.0.0.1", 0};
-    o.camera.scene.width = 320;
-    o.camera.scene.height = 180;
-    o.camera.scene.fps = 15;
-    o.camera.video_kbps = 300;
-    o.username = user;
-    o.password = password;
-    return o;
-}
 
 BackoffPolicy fast_backoff() {
     BackoffPolicy b;

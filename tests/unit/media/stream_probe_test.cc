@@ -2,37 +2,20 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "simcam/simcam.h"
+#include "simcam_fixture.h"
 
 namespace hearth::media {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::string fresh_secret() {
-    std::mt19937 rng{std::random_device{}()};
-    std::string s;
-    for (int i = 0; i < 16; ++i) {
-        s += static_cast<char>('a' + rng() % 26);
-    }
-    return s;
-}
-
 simcam::SimcamOptions camera(const std::string& password) {
-    simcam::SimcamOptions o;
-    o.listen = {"127.0.0.1", 0};
-    o.camera.scene.width = 320;
-    o.camera.scene.height = 180;
-    o.camera.video_kbps = 300;
-    o.username = "viewer";
-    o.password = password;
-    return o;
+    return testing::small_camera("viewer", password);
 }
 
 TEST(StreamProbeTest, AWorkingStreamReportsItsTracks) {
-    const auto password = fresh_secret();
+    const auto password = testing::random_secret();
     simcam::Simcam cam(camera(password));
     auto url = cam.start();
     ASSERT_TRUE(url) << url.error().describe();
@@ -47,7 +30,7 @@ TEST(StreamProbeTest, AWorkingStreamReportsItsTracks) {
 }
 
 TEST(StreamProbeTest, AWrongPasswordOrNoCameraIsAClearErrorAtOnce) {
-    simcam::Simcam cam(camera(fresh_secret()));
+    simcam::Simcam cam(camera(testing::random_secret()));
     auto url = cam.start();
     ASSERT_TRUE(url);
     RtspOptions o;

@@ -530,6 +530,16 @@ try {
     const addedHref = await added.getByRole('link').getAttribute('href');
     await added.getByRole('link').click();
     await page.getByRole('button', { name: 'Pan right' }).waitFor();
+    // Talk through the IP camera's ONVIF audio backchannel: test_app.py then finds the voice
+    // in the camera's WAV file.
+    const ipTalk = page.getByRole('button', { name: /Hold to talk/ });
+    await ipTalk.waitFor();
+    await ipTalk.scrollIntoViewIfNeeded();
+    const ipBox = await ipTalk.boundingBox();
+    await page.mouse.move(ipBox.x + ipBox.width / 2, ipBox.y + ipBox.height / 2);
+    await page.mouse.down();
+    await page.waitForTimeout(2000);
+    await page.mouse.up();
     // Its settings say what it can do: talk through the ONVIF backchannel, and turn.
     await page.goto(`${url}/${addedHref}/settings`);
     const abilities = page.getByTestId('abilities');

@@ -15,6 +15,21 @@ import harness  # noqa: E402
 SCREENSHOTS = ("grid.png", "single.png", "presence.png", "timeline.png")
 
 
+def wav_peak_dbfs(path):
+    """The peak level of a 16-bit WAV file in dBFS, or None while it has no audio."""
+    import math
+    import struct
+    import wave
+    try:
+        with wave.open(path, "rb") as w:
+            frames = w.readframes(w.getnframes())
+    except (FileNotFoundError, EOFError, wave.Error):
+        return None
+    samples = struct.unpack(f"<{len(frames) // 2}h", frames[:len(frames) // 2 * 2])
+    peak = max((abs(x) for x in samples), default=0)
+    return 20 * math.log10(peak / 32768) if peak else None
+
+
 def test_app_flow():
     if not os.path.exists(os.path.join(ROOT, "web", "dist", "index.html")):
         raise AssertionError("web/dist is not built: run make build")
@@ -27,8 +42,9 @@ def test_app_flow():
     data = harness.tempdir("e2e")
     # An IP camera to add from the app: `hearth simcam` with ONVIF, found by a unicast probe.
     creds = harness.make_credentials(data)
+    heard = os.path.join(data, "camera-heard.wav")
     camera = harness.Simcam(credentials_file=creds, size=(640, 360), extra=(
-        "--onvif-listen", "127.0.0.1:0", "--discovery-listen", "0"))
+        "--onvif-listen", "127.0.0.1:0", "--discovery-listen", "0", "--backchannel-wav", heard))
     port = harness.wait_for("the simcam's discovery port", lambda: next(
         (line.split()[-1] for line in list(camera.lines)
          if line.startswith("discovery listening on udp port")), None), 10)
@@ -44,6 +60,10 @@ def test_app_flow():
         result = subprocess.run(["node", os.path.join(HERE, "app.spec.mjs"), hub.url, code,
                                  artifacts], timeout=360, env=env)
         assert result.returncode == 0, "the browser flow failed (see above)"
+        # The owner's voice went browser -> WebRTC -> hub -> RTSP backchannel -> camera.
+        level = harness.wait_for("the IP camera's WAV", lambda: wav_peak_dbfs(heard), 10)
+        print(f"the IP camera heard the browser's microphone at a peak of {level:.1f} dBFS")
+        assert level > -45, level
     finally:
         hub.stop()
         camera.stop()

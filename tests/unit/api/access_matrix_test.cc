@@ -70,6 +70,8 @@ const Expect kTable[] = {
     {"GET", "/api/cameras/{id}/ptz", "/api/cameras/2/ptz", false, false, false, true},
     {"POST", "/api/cameras/{id}/ptz", "/api/cameras/1/ptz", false, false, true, true},
     {"POST", "/api/cameras/{id}/ptz", "/api/cameras/2/ptz", false, false, false, true},
+    {"GET", "/api/cameras/discover", "/api/cameras/discover", false, false, false, true},
+    {"POST", "/api/cameras", "/api/cameras", false, false, false, true},
     {"GET", "/api/presence", "/api/presence", false, true, true, true},
     {"GET", "/api/updates", "/api/updates", false, true, true, true},
     {"DELETE", "/api/cameras/{id}/viewers/{pid}", "/api/cameras/1/viewers/999", false, false, false,
@@ -145,6 +147,11 @@ protected:
             ptz_->attach(core::CameraId(id), ptz::make_sim_driver(cameras_ptz_[id - 1]));
         }
         hub.ptz = ptz_.get();
+        // Onboarding probes only a closed port on loopback here, briefly.
+        hub.onvif = std::make_shared<onvif::HttpTransport>();
+        hub.discovery.target_address = "127.0.0.1";
+        hub.discovery.target_port = 9;
+        hub.discovery.timeout = std::chrono::milliseconds(50);
         add_hub_routes(*secure_, hub);
     }
 

@@ -206,10 +206,32 @@ void audit_camera(const HubContext& hub, std::string_view actor, std::string_vie
 
 void add_hub_routes(SecureRouter& router, const HubContext& hub) {
     // Someone tried to look, steer or talk without leave: the household should know.
-    router.on_denied([hub](const Request& req, const Caller& caller, const Rule& rule) {
-        audit_camera(hub, caller.name(), "access.denied", camera_param(req), req.remote_address,
+    // At most one entry per person, camera and kind of refusal a minute: a member looping a
+    // refused request must not bury the log (nor fill the disk) with it.
+    struct Recent {
+        std::mutex mu;
+        std::map<std::string, core::WallMicros> last_us;  // GUARDED_BY(mu)
+    };
+    router.on_denied([hub, recent = std::make_shared<Recent>()](
+                         const Request& req, const Caller& caller, const Rule& rule) {
+        const auto camera = camera_param(req);
+        const auto now = hub.clock->now_us();
+        {
+            std::lock_guard lock(recent->mu);
+            const std::string key =
+                caller.name() + "\n" + std::to_string(camera.value()) + "\n" + describe(rule);
+            auto& last = recent->last_us[key];
+            if (last != 0 && now >= last && now - last < 60'000'000) {
+                return;
+            }
+            last = now;
+            if (recent->last_us.size() > 4096) {
+                recent->last_us.clear();
+            }
+        }
+        audit_camera(hub, caller.name(), "access.denied", camera, req.remote_address,
                      describe(rule) + ": " + std::string(to_string(req.method)) + " " +
-                         std::string(req.path));
+                         std::string(req.path.substr(0, 200)));
     });
     add_routes(router, hub);
     add_account_routes(router, hub);

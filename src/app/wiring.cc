@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "api/http_redirect.h"
+#include "api/live_viewing.h"
 #include "crypto/tls_identity.h"
 #include "media/backchannel_speaker.h"
 #include "media/rtsp_client_source.h"
@@ -432,7 +433,7 @@ void Hub::start_ptz() {
         entry.kind = "ptz";
         entry.since_us = hold.since_us;
         entry.source = hold.who.source;
-        entry.user_agent = hold.who.user_agent;
+        entry.user_agent = api::device_of(hold.who.user_agent);  // printable, bounded
         audit_ptz(camera, hold.who, "ptz.control", "started steering");
         // Someone with `manage` may end it from the app, like a viewing.
         return presence_.add(std::move(entry), [this, camera] { ptz_->end_hold(camera); });

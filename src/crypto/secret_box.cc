@@ -24,20 +24,22 @@ constexpr std::size_t kMaxSealedBytes = 4096;
 core::Result<std::vector<std::uint8_t>> base64url_decode(std::string_view text) {
     std::vector<std::uint8_t> out(text.size());
     std::size_t len = 0;
-    if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len,
-                          nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, nullptr,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
         return make_error(ErrorCode::kInvalidArgument, "sealed value is not base64url");
     }
     out.resize(len);
     return out;
 }
 
-// Creates the key file exclusively, so two hubs starting at once cannot both write one.
+// Writes the key to a temporary file, then links it into place: two hubs starting at once
+// cannot both make one, and a crash mid-write leaves no empty key file behind.
 core::Result<SecretBytes> create_key(const std::filesystem::path& path) {
     HEARTH_ASSIGN_OR_RETURN(SecretBytes key, SecretBytes::random(crypto_secretbox_KEYBYTES));
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    std::string tmp = path.string() + ".new-XXXXXX";
+    const int fd = ::mkstemp(tmp.data());  // created 0600
     if (fd < 0) {
-        return make_error(errno == EEXIST ? ErrorCode::kAlreadyExists : ErrorCode::kUnavailable,
+        return make_error(ErrorCode::kUnavailable,
                           "hub key " + path.string() + ": cannot create: " + std::strerror(errno));
     }
     std::size_t done = 0;
@@ -52,9 +54,12 @@ core::Result<SecretBytes> create_key(const std::filesystem::path& path) {
     }
     ok = ok && ::fsync(fd) == 0;
     ok = ::close(fd) == 0 && ok;
-    if (!ok) {
-        ::unlink(path.c_str());
-        return make_error(ErrorCode::kUnavailable, "hub key " + path.string() + ": cannot write");
+    const int linked = ok ? ::link(tmp.c_str(), path.c_str()) : -1;
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    if (linked != 0) {
+        return make_error(ok && err == EEXIST ? ErrorCode::kAlreadyExists : ErrorCode::kUnavailable,
+                          "hub key " + path.string() + ": cannot write: " + std::strerror(err));
     }
     return key;
 }
@@ -79,6 +84,7 @@ core::Result<std::shared_ptr<const SecretBox>> SecretBox::load_or_create(
                           "hub key " + key_file.string() + ": must be exactly 32 bytes");
     }
     struct stat st {};
+    // After the read, by name: a key file swapped in between is refused at the next start.
     if (::stat(key_file.c_str(), &st) != 0 || (st.st_mode & 077) != 0) {
         return make_error(ErrorCode::kPermissionDenied,
                           "hub key " + key_file.string() +
@@ -97,8 +103,8 @@ core::Result<std::shared_ptr<const SecretBox>> SecretBox::ephemeral() {
 bool SecretBox::is_sealed(std::string_view stored) { return stored.starts_with(kPrefix); }
 
 std::string SecretBox::seal(std::string_view plaintext) const {
-    return seal(std::span(reinterpret_cast<const std::uint8_t*>(plaintext.data()),
-                          plaintext.size()));
+    return seal(
+        std::span(reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()));
 }
 
 std::string SecretBox::seal(std::span<const std::uint8_t> plaintext) const {
@@ -121,9 +127,9 @@ core::Result<SecretBytes> SecretBox::open(std::string_view sealed) const {
     const std::size_t n = box.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
     HEARTH_ASSIGN_OR_RETURN(SecretBytes out, SecretBytes::allocate(n));
     std::uint8_t none[1];  // an empty secret still has its tag checked
-    if (crypto_secretbox_open_easy(n == 0 ? none : out.data(), box.data() + crypto_secretbox_NONCEBYTES,
-                                   box.size() - crypto_secretbox_NONCEBYTES, box.data(),
-                                   key_.data()) != 0) {
+    if (crypto_secretbox_open_easy(
+            n == 0 ? none : out.data(), box.data() + crypto_secretbox_NONCEBYTES,
+            box.size() - crypto_secretbox_NONCEBYTES, box.data(), key_.data()) != 0) {
         return make_error(ErrorCode::kPermissionDenied,
                           "a sealed value does not open with this hub's key (altered, or from "
                           "another hub)");

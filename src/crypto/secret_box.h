@@ -1,7 +1,8 @@
 // Small secrets at rest (camera passwords): sealed with libsodium's crypto_secretbox
 // (XSalsa20-Poly1305) under the hub key, 32 random bytes in a file only the hub's user
 // may read (`<data>/hub.key`, mode 0600). A copy of the database alone reveals no camera
-// password; a changed or swapped sealed value fails to open instead of yielding garbage.
+// password; a changed value fails to open instead of yielding garbage. (A sealed value
+// copied to another camera's row still opens: it is not bound to its row.)
 //
 // Sealed text is "sb1:" + base64url(nonce || ciphertext), so it fits a TEXT column and
 // is told apart from legacy plain text.

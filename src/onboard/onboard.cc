@@ -7,6 +7,7 @@
 #include "media/rtsp_source.h"
 #include "media/stream_probe.h"
 #include "onvif/client.h"
+#include "onvif/transport.h"
 
 namespace hearth::onboard {
 
@@ -35,10 +36,41 @@ bool host_is(std::string_view url, std::string_view host) {
            (rest.size() == host.size() || rest[host.size()] == ':' || rest[host.size()] == '/');
 }
 
+}  // namespace
+
+std::string on_device_host(const std::string& rtsp_url, const std::string& device_host) {
+    const auto start = rtsp_url.find("://");
+    if (start == std::string::npos) {
+        return rtsp_url;
+    }
+    const auto authority_begin = start + 3;
+    const auto path_begin = rtsp_url.find('/', authority_begin);
+    const std::string authority = rtsp_url.substr(
+        authority_begin,
+        path_begin == std::string::npos ? std::string::npos : path_begin - authority_begin);
+    std::string port;
+    const auto bracket = authority.find(']');
+    const auto colon = authority.rfind(':');
+    if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+        port = authority.substr(colon);
+    }
+    const bool v6 = device_host.find(':') != std::string::npos && device_host.front() != '[';
+    return rtsp_url.substr(0, authority_begin) + (v6 ? "[" + device_host + "]" : device_host) +
+           port + (path_begin == std::string::npos ? "/" : rtsp_url.substr(path_begin));
+}
+
+namespace {
+
 // Splits credentials out of an RTSP address: they are kept sealed, never in the URL.
 core::Result<media::RtspOptions> rtsp_address(std::string_view url, std::string_view what) {
     if (url.size() > kMaxUrlBytes) {
         return make_error(ErrorCode::kInvalidArgument, std::string(what) + " is too long");
+    }
+    for (const unsigned char c : url) {
+        if (c <= 0x20 || c == 0x7f) {
+            return make_error(ErrorCode::kInvalidArgument,
+                              std::string(what) + " must not contain spaces or control characters");
+        }
     }
     return media::parse_rtsp_url(url);
 }
@@ -110,11 +142,13 @@ core::Result<Plan> plan(const NewCamera& camera, std::shared_ptr<onvif::Transpor
     nlohmann::json options = nlohmann::json::object();
     media::RtspOptions stream;
     if (!camera.onvif_url.empty()) {
-        if (camera.onvif_url.size() > kMaxUrlBytes || !(camera.onvif_url.starts_with("http://") ||
-                                                        camera.onvif_url.starts_with("https://"))) {
+        if (camera.onvif_url.size() > kMaxUrlBytes || !camera.onvif_url.starts_with("http://") ||
+            !onvif::parse_http_url(camera.onvif_url)) {
             return make_error(ErrorCode::kInvalidArgument,
-                              "the ONVIF address must be an http:// or https:// URL of up to " +
-                                  std::to_string(kMaxUrlBytes) + " bytes");
+                              "the ONVIF address must be an http:// URL of up to " +
+                                  std::to_string(kMaxUrlBytes) +
+                                  " bytes, like http://192.0.2.10/onvif/device_service (ONVIF "
+                                  "over https is not supported yet)");
         }
         HEARTH_ASSIGN_OR_RETURN(auto password,
                                 crypto::SecretBytes::copy_of(camera.password.view()));
@@ -127,20 +161,26 @@ core::Result<Plan> plan(const NewCamera& camera, std::shared_ptr<onvif::Transpor
         HEARTH_ASSIGN_OR_RETURN(auto profiles, client.get_profiles());
         HEARTH_ASSIGN_OR_RETURN(auto choice, choose_streams(profiles));
         HEARTH_ASSIGN_OR_RETURN(auto main_uri, client.get_stream_uri(choice.main.token));
-        HEARTH_ASSIGN_OR_RETURN(stream, rtsp_address(main_uri, "the camera's stream address"));
+        auto device = onvif::parse_http_url(camera.onvif_url);
+        if (!device) {
+            return device.error();
+        }
+        HEARTH_ASSIGN_OR_RETURN(stream, rtsp_address(on_device_host(main_uri, device->host),
+                                                     "the camera's stream address"));
         options["onvif"] = camera.onvif_url;
         options["onvif_profile"] = choice.main.token;
         out.ptz = !choice.main.ptz_configuration_token.empty();
         if (choice.sub) {
             if (auto sub_uri = client.get_stream_uri(choice.sub->token)) {
-                if (auto sub = rtsp_address(*sub_uri, "the camera's sub-stream address")) {
+                if (auto sub = rtsp_address(on_device_host(*sub_uri, device->host),
+                                            "the camera's sub-stream address")) {
                     options["sub_url"] = sub->url;
                 }
             }
         }
     } else {
         HEARTH_ASSIGN_OR_RETURN(stream, rtsp_address(camera.rtsp_url, "the RTSP address"));
-        if (!stream.username.empty()) {
+        if (!stream.username.empty() || !stream.password.empty()) {
             return make_error(ErrorCode::kInvalidArgument,
                               "give the user name and password in their own fields, not in the "
                               "address");

@@ -46,6 +46,11 @@ struct StreamChoice {
 };
 core::Result<StreamChoice> choose_streams(const std::vector<onvif::Profile>& profiles);
 
+// `rtsp_url` moved to `device_host` (the ONVIF device's own host), keeping its port and
+// path: the camera's password goes only where the owner pointed the hub, whatever host a
+// tampered or spoofed GetStreamUri answer names.
+std::string on_device_host(const std::string& rtsp_url, const std::string& device_host);
+
 struct NewCamera {
     std::string name;
     std::string onvif_url;  // one of these two

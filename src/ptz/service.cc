@@ -50,10 +50,18 @@ core::Status check_preset_name(std::string_view name) {
             ErrorCode::kInvalidArgument,
             "a preset name is 1 to " + std::to_string(kMaxPresetNameBytes) + " bytes");
     }
-    for (const unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) {
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const auto c = static_cast<unsigned char>(name[i]);
+        const auto next = i + 1 < name.size() ? static_cast<unsigned char>(name[i + 1]) : 0;
+        const auto third = i + 2 < name.size() ? static_cast<unsigned char>(name[i + 2]) : 0;
+        // C0/C1 controls, and the bidirectional overrides that make a name read as another.
+        const bool c1 = c == 0xc2 && next >= 0x80 && next <= 0x9f;
+        const bool bidi = c == 0xe2 && ((next == 0x80 && third >= 0xaa && third <= 0xae) ||
+                                        (next == 0x81 && third >= 0xa6 && third <= 0xa9));
+        if (c < 0x20 || c == 0x7f || c1 || bidi || c == '/') {
             return make_error(ErrorCode::kInvalidArgument,
-                              "a preset name must not contain control characters");
+                              "a preset name must not contain '/', control or direction "
+                              "characters");
         }
     }
     return {};
@@ -159,11 +167,16 @@ core::Result<std::pair<std::shared_ptr<Driver>, std::shared_ptr<std::mutex>>> Se
         const auto now = clock_->now_us();
         const auto idle_us =
             std::chrono::duration_cast<std::chrono::microseconds>(options_.hold_idle).count();
-        if (c.hold && now - c.hold->last_us > idle_us) {
+        // A wall clock stepped back must not pin a hold: such a hold has lapsed too.
+        if (c.hold && (now - c.hold->last_us > idle_us || now < c.hold->last_us)) {
             ended.push_back({camera, *c.hold, HoldEnd::kIdle});
             c.hold.reset();
         }
-        if (c.hold && c.hold->who.session != who.session) {
+        if (!c.hold && c.ended_session == who.session && now >= c.ended_at_us &&
+            now - c.ended_at_us <= idle_us) {
+            out = make_error(ErrorCode::kFailedPrecondition,
+                             "someone who manages this camera ended your control of it");
+        } else if (c.hold && c.hold->who.session != who.session) {
             out = make_error(ErrorCode::kFailedPrecondition,
                              c.hold->who.name + " is steering this camera");
         } else {
@@ -346,41 +359,48 @@ bool Service::release(core::CameraId camera, const Controller& who) {
 
 bool Service::end_hold(core::CameraId camera) {
     std::vector<Ended> ended;
-    std::shared_ptr<Driver> driver;
-    std::shared_ptr<std::mutex> driver_mu;
     {
         std::lock_guard lock(mu_);
         const auto it = cameras_.find(camera);
         if (it == cameras_.end() || !it->second.hold) {
             return false;
         }
-        ended.push_back({camera, *it->second.hold, HoldEnd::kEnded});
-        it->second.hold.reset();
-        driver = it->second.driver;
-        driver_mu = it->second.driver_mu;
+        auto& c = it->second;
+        ended.push_back({camera, *c.hold, HoldEnd::kEnded});
+        c.ended_session = c.hold->who.session;
+        c.ended_at_us = clock_->now_us();
+        c.stop_pending = true;
+        c.hold.reset();
     }
     report(std::move(ended));
-    // Whoever was steering is cut off: the camera stops where it is.
-    std::lock_guard call(*driver_mu);
-    (void)driver->stop();
     return true;
 }
 
 void Service::expire() {
     std::vector<Ended> ended;
+    std::vector<std::pair<std::shared_ptr<Driver>, std::shared_ptr<std::mutex>>> to_stop;
     {
         std::lock_guard lock(mu_);
         const auto now = clock_->now_us();
         const auto idle_us =
             std::chrono::duration_cast<std::chrono::microseconds>(options_.hold_idle).count();
         for (auto& [camera, c] : cameras_) {
-            if (c.hold && now - c.hold->last_us > idle_us) {
+            if (c.hold && (now - c.hold->last_us > idle_us || now < c.hold->last_us)) {
                 ended.push_back({camera, *c.hold, HoldEnd::kIdle});
                 c.hold.reset();
+            }
+            if (c.stop_pending) {
+                c.stop_pending = false;
+                to_stop.emplace_back(c.driver, c.driver_mu);
             }
         }
     }
     report(std::move(ended));
+    // Whoever was cut off leaves the camera where it is now.
+    for (auto& [driver, driver_mu] : to_stop) {
+        std::lock_guard call(*driver_mu);
+        (void)driver->stop();
+    }
 }
 
 void Service::report(std::vector<Ended> ended) {

@@ -111,9 +111,13 @@ public:
 
     // The holder lets go. False when `who` does not hold it.
     bool release(core::CameraId camera, const Controller& who);
-    // Someone else ends the hold (an owner, from presence). False when nobody holds it.
+    // Someone else ends the hold (an owner, from presence): that login may not steer again
+    // for hold_idle, and the camera is stopped at the next expire() (without waiting on the
+    // camera here; a continuous move stops by its own timeout anyway). False when nobody
+    // holds it.
     bool end_hold(core::CameraId camera);
-    // Ends holds idle for longer than hold_idle. Thread: the hub's housekeeping.
+    // Ends holds idle for longer than hold_idle and sends pending stops. Thread: the hub's
+    // housekeeping (it may wait on cameras).
     void expire();
 
 private:
@@ -123,6 +127,10 @@ private:
         std::optional<Hold> hold;
         double tokens = 0;
         core::WallMicros tokens_at_us = 0;
+        // The login whose hold someone else ended: refused until its hold would have lapsed.
+        core::SessionId ended_session;
+        core::WallMicros ended_at_us = 0;
+        bool stop_pending = false;  // sent by expire(), off the caller's thread
     };
     struct Ended {
         core::CameraId camera;

@@ -37,6 +37,16 @@ TEST(ChooseStreamsTest, OneStreamHasNoSubAndMjpegOnlyIsRefused) {
     EXPECT_FALSE(choose_streams({}));
 }
 
+TEST(OnDeviceHostTest, StreamsStayOnTheHostTheOwnerNamed) {
+    EXPECT_EQ(on_device_host("rtsp://203.0.113.66:8554/main", "192.0.2.10"),
+              "rtsp://192.0.2.10:8554/main");
+    EXPECT_EQ(on_device_host("rtsp://192.0.2.10/main?x=1", "192.0.2.10"),
+              "rtsp://192.0.2.10/main?x=1");
+    EXPECT_EQ(on_device_host("rtsp://[2001:db8::66]:554/s", "2001:db8::10"),
+              "rtsp://[2001:db8::10]:554/s");
+    EXPECT_EQ(on_device_host("rtsp://evil.example", "192.0.2.10"), "rtsp://192.0.2.10/");
+}
+
 TEST(PlanTest, NeedsExactlyOneAddressAndNoCredentialsInTheUrl) {
     NewCamera cam;
     cam.name = "porch";
@@ -47,8 +57,18 @@ TEST(PlanTest, NeedsExactlyOneAddressAndNoCredentialsInTheUrl) {
     EXPECT_NE(p.error().message.find("not in the address"), std::string::npos);
     cam.rtsp_url = "http://127.0.0.1/";
     EXPECT_EQ(plan(cam, nullptr).error().code, core::ErrorCode::kInvalidArgument);
+    for (const char* bad : {"rtsp://:hidden-password@127.0.0.1/s", "rtsp://127.0.0.1/a\r\nX: y",
+                            "rtsp://127.0.0.1/a b"}) {
+        cam.rtsp_url = bad;
+        EXPECT_EQ(plan(cam, nullptr).error().code, core::ErrorCode::kInvalidArgument) << bad;
+    }
+    for (const char* bad : {"rtsp://:hidden-password@127.0.0.1/s", "rtsp://127.0.0.1/a\r\nX: y",
+                            "rtsp://127.0.0.1/a b"}) {
+        cam.rtsp_url = bad;
+        EXPECT_EQ(plan(cam, nullptr).error().code, core::ErrorCode::kInvalidArgument) << bad;
+    }
     cam.rtsp_url.clear();
-    cam.onvif_url = "ftp://127.0.0.1/";
+    cam.onvif_url = "https://127.0.0.1/onvif/device_service";
     EXPECT_EQ(plan(cam, nullptr).error().code, core::ErrorCode::kInvalidArgument);
     // Saved without a check: the address is kept without its credentials.
     cam.onvif_url.clear();

@@ -149,9 +149,21 @@ TEST_F(PtzServiceTest, HoldsEndOnReleaseOnExpiryAndWhenEndedByAnother) {
     ASSERT_TRUE(service_->command(cams_[1], alice,
                                   Command{Command::Kind::kContinuous, {0.5, 0, 0}, 500ms, ""}));
     EXPECT_TRUE(service_->end_hold(cams_[1]));
-    EXPECT_EQ(recording_->calls.back(), "stop");  // cut off mid-move: the camera stops
     EXPECT_FALSE(service_->end_hold(cams_[1]));
     EXPECT_NE(log_.back().find("ended by another user"), std::string::npos);
+    // Cut off mid-move: the camera stops at the next housekeeping round, and alice's next
+    // keep-alive does not take the camera back...
+    service_->expire();
+    EXPECT_EQ(recording_->calls.back(), "stop");
+    auto again = service_->command(cams_[1], alice,
+                                   Command{Command::Kind::kContinuous, {0.5, 0, 0}, 500ms, ""});
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().message, "someone who manages this camera ended your control of it");
+    // ...while bob may steer at once, and alice again once her hold would have lapsed.
+    ASSERT_TRUE(service_->command(cams_[1], bob, Command{Command::Kind::kStop, {}, {}, ""}));
+    ASSERT_TRUE(service_->release(cams_[1], bob));
+    clock_.advance(16s);
+    EXPECT_TRUE(service_->command(cams_[1], alice, Command{Command::Kind::kStop, {}, {}, ""}));
 }
 
 TEST_F(PtzServiceTest, ContinuousMovesAlwaysTimeOutAndUnsupportedOnesAreNotAttempted) {
@@ -173,6 +185,13 @@ TEST_F(PtzServiceTest, ContinuousMovesAlwaysTimeOutAndUnsupportedOnesAreNotAttem
     EXPECT_EQ(service_->save_preset(cams_[1], alice, "Door").error().code,
               core::ErrorCode::kUnimplemented);
     EXPECT_EQ(recording_->calls.size(), calls);
+}
+
+TEST_F(PtzServiceTest, AWallClockSteppedBackDoesNotPinAHold) {
+    const auto alice = person("alice", 1), bob = person("bob", 2);
+    ASSERT_TRUE(service_->command(cams_[1], alice, Command{Command::Kind::kStop, {}, {}, ""}));
+    clock_.set(kT0 - 3'600'000'000LL);  // an hour back
+    EXPECT_TRUE(service_->command(cams_[1], bob, Command{Command::Kind::kStop, {}, {}, ""}));
 }
 
 TEST_F(PtzServiceTest, CommandsAreRateLimited) {
@@ -222,8 +241,13 @@ TEST_F(PtzServiceTest, PresetsReturnToTheSameViewAndAreBounded) {
               core::ErrorCode::kNotFound);
     EXPECT_EQ(service_->save_preset(cams_[0], alice, "").error().code,
               core::ErrorCode::kInvalidArgument);
-    EXPECT_EQ(service_->save_preset(cams_[0], alice, "bad\nname").error().code,
-              core::ErrorCode::kInvalidArgument);
+    for (const char* bad : {"bad\nname", "a/b", "\xc2\x85" "next line", "\xe2\x80\xae" "evil"}) {
+        EXPECT_EQ(service_->save_preset(cams_[0], alice, bad).error().code,
+                  core::ErrorCode::kInvalidArgument)
+            << bad;
+    }
+    ASSERT_TRUE(service_->save_preset(cams_[0], alice, "Été – porte"));
+    ASSERT_TRUE(service_->remove_preset(cams_[0], alice, "Été – porte"));
     EXPECT_EQ(service_->save_preset(cams_[0], alice, std::string(65, 'x')).error().code,
               core::ErrorCode::kInvalidArgument);
     for (int i = 1; i < kMaxPresets; ++i) {

@@ -88,7 +88,10 @@ json state_json(const HubContext& hub, core::CameraId camera, const Caller& call
         s["position"] = status->position ? vector_json(*status->position) : json(nullptr);
         out["status"] = std::move(s);
     } else {
-        out["status_error"] = status.error().message;
+        // The reason may name the camera's address, which only owners see elsewhere too.
+        out["status_error"] = caller.who && caller.who->is_owner()
+                                  ? status.error().message
+                                  : std::string("the camera does not report where it looks");
     }
     if (auto presets = hub.ptz->presets(camera)) {
         for (const auto& p : *presets) {

@@ -90,13 +90,12 @@ core::Result<std::vector<Found>> discover(const onvif::discovery::DiscoverOption
         f.address = m.from;
         f.name = m.scope_value("name");
         f.hardware = m.scope_value("hardware");
-        // A camera lists an address per network it is on; the one it answered from is the
-        // one that reaches it from here.
+        // A camera lists an address per network it is on; only one on the host that answered
+        // is taken, so an answer cannot point the hub (and later the password) elsewhere.
         for (const auto& x : m.xaddrs) {
-            if (x.starts_with("http://") || x.starts_with("https://")) {
-                if (f.device_url.empty() || host_is(x, m.from)) {
-                    f.device_url = x;
-                }
+            if (x.starts_with("http://") && host_is(x, m.from)) {
+                f.device_url = x;
+                break;
             }
         }
         if (!f.device_url.empty()) {

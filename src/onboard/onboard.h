@@ -33,8 +33,8 @@ struct Found {
     std::string endpoint;    // stable id (urn:uuid:...)
 };
 
-// Probes and turns the answers into Found entries (one per device, first http:// XAddr on
-// the sender's own address preferred).
+// Probes and turns the answers into Found entries: one per device, with its first http://
+// XAddr on the host that answered (answers naming only other hosts are dropped).
 core::Result<std::vector<Found>> discover(const onvif::discovery::DiscoverOptions& options);
 
 // The main (recording) and sub (detection) profiles among `profiles`: main is the largest

@@ -17,16 +17,7 @@ using core::make_error;
 
 constexpr std::string_view kWhitespace = " \t";
 
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(kWhitespace);
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(kWhitespace);
-    return s.substr(b, e - b + 1);
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+std::string_view trim(std::string_view s) { return core::trim(s, kWhitespace); }
 
 bool is_token_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -142,18 +133,6 @@ std::string random_hex(std::size_t bytes) {
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
 
 const std::string* Message::header(std::string_view name) const {
     for (const auto& h : headers) {
@@ -667,7 +646,8 @@ std::vector<RtpInfo> parse_rtp_info(std::string_view value) {
         if (next_spaced < next) {
             next = next_spaced;
         }
-        const auto entry = value.substr(pos, next == std::string_view::npos ? value.npos : next - pos);
+        const auto entry =
+            value.substr(pos, next == std::string_view::npos ? value.npos : next - pos);
         pos = next == std::string_view::npos ? value.size() : next + 1;
         RtpInfo info;
         std::size_t at = 0;
@@ -682,7 +662,8 @@ std::vector<RtpInfo> parse_rtp_info(std::string_view value) {
             } else if (field.rfind("rtptime=", 0) == 0) {
                 std::uint32_t t = 0;
                 const auto digits = field.substr(8);
-                const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), t);
+                const auto [end, ec] =
+                    std::from_chars(digits.data(), digits.data() + digits.size(), t);
                 if (ec == std::errc() && end == digits.data() + digits.size()) {
                     info.rtptime = t;
                 }

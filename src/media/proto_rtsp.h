@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/text.h"
 
 namespace hearth::media::rtsp {
 
@@ -167,7 +168,6 @@ struct Url {
 // Errors: kInvalidArgument for a non-rtsp scheme, credentials in the URL, no host, a bad port.
 core::Result<Url> parse_url(std::string_view url);
 
-// Case-insensitive ASCII comparison.
-bool iequals(std::string_view a, std::string_view b);
+using core::iequals;  // case-insensitive ASCII comparison
 
 }  // namespace hearth::media::rtsp

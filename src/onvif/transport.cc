@@ -10,6 +10,8 @@
 #include <charconv>
 #include <initializer_list>
 
+#include "core/text.h"
+
 namespace hearth::onvif {
 namespace {
 
@@ -22,19 +24,7 @@ using core::make_error;
 
 constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
+using core::iequals;
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/text.h"
+
 namespace hearth::onvif::xml {
 namespace {
 
@@ -12,14 +14,7 @@ using core::make_error;
 
 constexpr std::string_view kSpace = " \t\r\n";
 
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(kSpace);
-    if (b == std::string_view::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(kSpace);
-    return s.substr(b, e - b + 1);
-}
+std::string_view trim(std::string_view s) { return core::trim(s, kSpace); }
 
 // Depth of the deepest element, walking without recursion; stops counting past `limit`.
 int max_depth(pugi::xml_node root, int limit) {

@@ -72,7 +72,10 @@ Response ptz_error(const core::Error& e, const Request& req) {
     return Response::error(500, "internal error", req);
 }
 
-json state_json(const HubContext& hub, core::CameraId camera, const Caller& caller) {
+// `with_status` false leaves out the camera's position: a held button's keep-alives need no
+// GetStatus round trip each on an ONVIF camera.
+json state_json(const HubContext& hub, core::CameraId camera, const Caller& caller,
+                bool with_status = true) {
     json out;
     const auto caps = hub.ptz->capabilities(camera);
     out["capabilities"] = caps ? capabilities_json(*caps) : json(nullptr);
@@ -83,7 +86,9 @@ json state_json(const HubContext& hub, core::CameraId camera, const Caller& call
     if (!caps) {
         return out;
     }
-    if (auto status = hub.ptz->status(camera)) {
+    if (!with_status) {
+        // presets and capabilities are cheap; the status is asked for on the next GET
+    } else if (auto status = hub.ptz->status(camera)) {
         json s{{"moving", status->moving}};
         s["position"] = status->position ? vector_json(*status->position) : json(nullptr);
         out["status"] = std::move(s);
@@ -192,7 +197,10 @@ void add_ptz_routes(SecureRouter& router, const HubContext& hub) {
                            audit_camera(hub, caller.name(), "ptz.preset", camera,
                                         req.remote_address, std::move(what));
                        }
-                       return Response::json(200, state_json(hub, camera, caller).dump());
+                       return Response::json(
+                           200,
+                           state_json(hub, camera, caller, b.action != PtzBody::Action::kContinuous)
+                               .dump());
                    };
                    return r;
                });

@@ -55,7 +55,10 @@ export function PtzControls({ camera, onMessage }: Props) {
 
   const send = async (body: Record<string, unknown>, quiet = false) => {
     try {
-      setState(await json<PtzState>('POST', `/api/cameras/${camera}/ptz`, body));
+      const next = await json<PtzState>('POST', `/api/cameras/${camera}/ptz`, body);
+      // A continuous move's answer leaves out the position (no camera round trip per
+      // keep-alive): keep showing the last one.
+      setState((prev) => ({ ...next, status: next.status ?? prev?.status ?? null }));
       return true;
     } catch (e) {
       if (!quiet || !(e instanceof ApiError) || e.status !== 429) onMessage(messageOf(e), true);

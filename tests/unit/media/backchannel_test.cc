@@ -310,18 +310,10 @@ TEST(BackchannelTest, WrongCredentialsAreReportedWithoutTheSecret) {
 }
 
 TEST(BackchannelTest, NeverBlocksTheCallerWhenTheCameraIsAway) {
-    // A port that was free a moment ago: nobody listens there.
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    ::close(fd);
+    const int port = testing::closed_port();
+    ASSERT_GT(port, 0);
     RtspOptions camera;
-    camera.url = "rtsp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/stream";
+    camera.url = "rtsp://127.0.0.1:" + std::to_string(port) + "/stream";
 
     core::SystemClock clock;
     BackchannelSpeaker speaker(&clock, "shed", camera);

@@ -267,19 +267,11 @@ TEST(RtspClientTest, MissingCredentialsAreReported) {
 }
 
 TEST(RtspClientTest, RefusedPortIsReportedAndRetried) {
-    // A port that was free a moment ago: nobody listens there.
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    ::close(fd);
+    const int port = testing::closed_port();
+    ASSERT_GT(port, 0);
 
     RtspOptions o;
-    o.url = "rtsp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/stream";
+    o.url = "rtsp://127.0.0.1:" + std::to_string(port) + "/stream";
     RtspClientSource source("gate", o, fast_backoff());
     CollectingSink sink;
     source.start(&sink);

@@ -2,6 +2,11 @@
 // (never a fixed one in the tree) and a small camera on 127.0.0.1, port 0.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <random>
 #include <string>
 
@@ -28,6 +33,22 @@ inline simcam::SimcamOptions small_camera(const std::string& user, const std::st
     o.username = user;
     o.password = password;
     return o;
+}
+
+// A loopback TCP port that was free a moment ago, so nobody listens there; 0 on failure.
+inline int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return 0;
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    ::close(fd);
+    return ok ? ntohs(addr.sin_port) : 0;
 }
 
 }  // namespace hearth::media::testing

@@ -111,6 +111,35 @@ std::variant<TimeWindow, Response> window_from(const HubContext& hub, const Requ
 
 Response internal(const Request& req) { return Response::error(500, "internal error", req); }
 
+}  // namespace
+
+media::KeyOpener key_opener(const HubContext& hub) {
+    if (hub.household == nullptr) {
+        return {};
+    }
+    return [keys = hub.household](std::span<const std::uint8_t> sealed) {
+        return keys->open_sealed(sealed);
+    };
+}
+
+Response playback_error(const core::Error& e, const Request& req) {
+    switch (e.code) {
+        case core::ErrorCode::kFailedPrecondition:
+            // 423 Locked: the recording exists; a passphrase opens it (the app asks for one).
+            return Response::error(423, e.message, req, "\"code\":\"locked\"");
+        case core::ErrorCode::kDataLoss:
+            return Response::error(500, "this recording is damaged: " + e.message, req,
+                                   "\"code\":\"damaged\"");
+        case core::ErrorCode::kNotFound:
+            return Response::error(404, "the recording's file is missing", req);
+        default:
+            spdlog::error("playback request_id={}: {}", req.request_id, e.describe());
+            return Response::error(500, "recording cannot be read", req);
+    }
+}
+
+namespace {
+
 Response playback(const HubContext& hub, const Request& req, const Caller& caller, bool download) {
     auto cam = camera_from(hub, req);
     if (auto* r = std::get_if<Response>(&cam)) {
@@ -136,9 +165,10 @@ Response playback(const HubContext& hub, const Request& req, const Caller& calle
         return Response::error(404, "no recording of this camera in the requested range", req,
                                "\"nearest\":" + nearest.dump());
     }
-    auto body = PlaybackBody::open(hub.data_dir, std::move(*pieces));
+    auto body = PlaybackBody::open(hub.data_dir, std::move(*pieces), key_opener(hub),
+                                   hub.recording_damaged);
     if (!body) {
-        return Response::error(500, "recording cannot be read", req);
+        return playback_error(body.error(), req);
     }
     Response res;
     res.content_type = "video/mp4";

@@ -13,8 +13,10 @@
 #include "api/http.h"
 #include "api/presence.h"
 #include "auth/accounts.h"
+#include "auth/household_keys.h"
 #include "core/clock.h"
 #include "media/live_feed.h"
+#include "media/segment_reader.h"
 #include "media/speaker.h"
 #include "onvif/discovery.h"
 #include "onvif/transport.h"
@@ -69,11 +71,20 @@ struct HubContext {
     std::shared_ptr<onvif::Transport> onvif;
     onvif::discovery::DiscoverOptions discovery;  // where GET /api/cameras/discover asks
     std::function<void()> cameras_changed;        // starts an added camera at once
+    // Opens segment keys for playback; null: recordings are in the clear (tools, tests).
+    auth::HouseholdKeys* household = nullptr;
+    // A recorded fragment failed its integrity check during playback (reported once each).
+    std::function<void(const store::PlaybackPiece&, const core::Error&)> recording_damaged;
 };
 
 // Appends "<action> camera <id>" by `actor` to the audit log (failures are logged).
 void audit_camera(const HubContext& hub, std::string_view actor, std::string_view action,
                   core::CameraId camera, std::string_view source, std::string detail);
+
+// How playback opens segment keys: through the household key (null when none is attached).
+media::KeyOpener key_opener(const HubContext& hub);
+// A recording that cannot be served: 423 locked, 500 damaged, 404 missing file.
+Response playback_error(const core::Error& e, const Request& req);
 
 // Longest range one playback or download request may cover.
 inline constexpr std::int64_t kMaxPlaybackRangeUs = 24LL * 3600 * 1'000'000;

@@ -1,4 +1,5 @@
 #include "app/account_cli.h"
+#include "app/cli_support.h"
 
 #include <termios.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <iostream>
 
 #include "auth/accounts.h"
+#include "auth/household_keys.h"
+#include "crypto/recovery_words.h"
 #include "core/time_text.h"
 #include "store/accounts.h"
 #include "store/audit.h"
@@ -15,65 +18,6 @@
 
 namespace hearth::app {
 namespace {
-
-int fail(const core::Error& e) {
-    std::fprintf(stderr, "hearth: %s\n", e.message.c_str());
-    return e.code == core::ErrorCode::kInvalidArgument ? 2 : 1;
-}
-
-std::string cli_actor() {
-    const char* user = std::getenv("USER");
-    return "cli:" + std::string(user && *user ? user : std::to_string(::getuid()));
-}
-
-const auth::Origin kLocal{"local", "hearth cli"};
-
-// One line from standard input, without echo when it is a terminal.
-core::Result<crypto::SecretBytes> read_line_secret(const char* prompt) {
-    const bool tty = ::isatty(STDIN_FILENO) != 0;
-    termios saved{};
-    if (tty) {
-        std::fprintf(stderr, "%s", prompt);
-        ::tcgetattr(STDIN_FILENO, &saved);
-        termios quiet = saved;
-        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    }
-    std::string line;
-    std::getline(std::cin, line);
-    if (tty) {
-        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-        std::fprintf(stderr, "\n");
-    }
-    if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
-    }
-    auto out = crypto::SecretBytes::copy_of(line);
-    crypto::wipe(line);
-    return out;
-}
-
-// A new passphrase: typed twice on a terminal, or one line from a pipe when the caller
-// said so with --passphrase-stdin (so a stray pipe is never mistaken for a passphrase).
-core::Result<crypto::SecretBytes> read_new_passphrase(bool from_pipe) {
-    if (::isatty(STDIN_FILENO) == 0 && !from_pipe) {
-        return core::make_error(core::ErrorCode::kInvalidArgument,
-                                "standard input is not a terminal: pass --passphrase-stdin to "
-                                "read the passphrase from it");
-    }
-    HEARTH_ASSIGN_OR_RETURN(auto first, read_line_secret("New passphrase: "));
-    if (::isatty(STDIN_FILENO) != 0) {
-        HEARTH_ASSIGN_OR_RETURN(auto again, read_line_secret("Again: "));
-        if (!first.equals(again)) {
-            return core::make_error(core::ErrorCode::kInvalidArgument,
-                                    "the two passphrases differ");
-        }
-    }
-    if (first.empty()) {
-        return core::make_error(core::ErrorCode::kInvalidArgument, "no passphrase given");
-    }
-    return first;
-}
 
 core::Result<store::CameraRights> parse_rights_options(const std::vector<std::string>& options) {
     store::CameraRights out;
@@ -112,25 +56,30 @@ core::Result<store::CameraRights> parse_rights_options(const std::vector<std::st
     return out;
 }
 
-struct Opened {
-    std::unique_ptr<store::Index> index;
-    std::unique_ptr<store::AuditLog> audit;
-    std::unique_ptr<store::AccountStore> store;
-    std::unique_ptr<auth::AccountService> accounts;
-    core::SystemClock clock;
-};
-
-core::Result<std::unique_ptr<Opened>> open_accounts(const core::Config& config) {
-    auto o = std::make_unique<Opened>();
-    std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
-    const auto db = config.data_dir / "hearth.db";
-    HEARTH_ASSIGN_OR_RETURN(o->index, store::Index::open(db));
-    HEARTH_ASSIGN_OR_RETURN(o->audit, store::AuditLog::open(db));
-    HEARTH_ASSIGN_OR_RETURN(o->store, store::AccountStore::open(db));
-    HEARTH_ASSIGN_OR_RETURN(o->accounts, auth::AccountService::open(*o->store, *o->audit,
-                                                                    o->index.get(), o->clock));
-    return o;
+// Shown once: the only way back into the recordings when every passphrase is forgotten.
+void print_recovery_key(const crypto::SecretBytes& key) {
+    if (key.empty()) {
+        return;
+    }
+    auto words = crypto::recovery_words_from_key(key);
+    if (!words) {
+        std::fprintf(stderr, "hearth: cannot show the recovery key: %s\n",
+                     words.error().message.c_str());
+        return;
+    }
+    std::printf("\nRECOVERY KEY (shown once; print it or write it down and keep it safe):\n\n");
+    // Split in place: a stream would keep a copy of the words that cannot be wiped.
+    std::string_view rest = *words;
+    for (int i = 1; !rest.empty(); ++i) {
+        const auto space = rest.find(' ');
+        const auto word = rest.substr(0, space);
+        std::printf("%3d. %-10.*s%s", i, static_cast<int>(word.size()), word.data(),
+                    i % 6 == 0 ? "\n" : "");
+        rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+    std::printf("\nWith it, and only with it, an owner who forgot every passphrase gets the "
+                "recordings back (hearth recover).\n");
+    crypto::wipe(*words);
 }
 
 int run_setup(const AccountCommands& c, auth::AccountService& accounts) {
@@ -146,11 +95,13 @@ int run_setup(const AccountCommands& c, auth::AccountService& accounts) {
     if (!pw) {
         return fail(pw.error());
     }
-    auto who = accounts.complete_setup(code, c.name, *pw, kLocal);
+    crypto::SecretBytes recovery;
+    auto who = accounts.complete_setup(code, c.name, *pw, kLocal, &recovery);
     if (!who) {
         return fail(who.error());
     }
     std::printf("created owner %s; log in with this name and passphrase\n", who->name.c_str());
+    print_recovery_key(recovery);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/account_cli.h"
+#include "app/recordings_cli.h"
 #include "app/wiring.h"
 #include "core/qr.h"
 #include "core/config.h"
@@ -36,6 +37,8 @@ constexpr const char* kIntro =
     "  hearth camera list | remove NAME\n"
     "  hearth setup --username NAME     create the owner with the hub's one-time setup code\n"
     "  hearth user add|list|passwd|remove, hearth sessions   accounts without a browser\n"
+    "  hearth recordings verify|export  check or export encrypted recordings\n"
+    "  hearth recover --username NAME   a new owner passphrase with the recovery key\n"
     "  hearth simcam                    a fake IP camera (RTSP) for trying things out\n";
 
 struct Common {
@@ -271,6 +274,9 @@ int main(int argc, char** argv) {
     app::AccountCommands account_commands;
     app::add_account_commands(cli, account_commands,
                               [&common](CLI::App* cmd) { add_common(cmd, common, false); });
+    app::RecordingCommands recording_commands;
+    app::add_recording_commands(cli, recording_commands,
+                                [&common](CLI::App* cmd) { add_common(cmd, common, false); });
 
     CLI11_PARSE(cli, argc, argv);
 
@@ -389,6 +395,9 @@ int main(int argc, char** argv) {
     }
 
     if (auto done = app::run_account_commands(account_commands, *config)) {
+        return *done;
+    }
+    if (auto done = app::run_recording_commands(recording_commands, *config)) {
         return *done;
     }
     auto index = open_index(*config);

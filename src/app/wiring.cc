@@ -11,6 +11,7 @@
 
 #include "api/http_redirect.h"
 #include "api/live_viewing.h"
+#include "core/time_text.h"
 #include "crypto/tls_identity.h"
 #include "media/backchannel_speaker.h"
 #include "media/rtsp_client_source.h"
@@ -164,14 +165,20 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     (void)hub->index_->add_event(
         {0, core::CameraId(), "hub.started", hub->clock_.now_us(), HEARTH_VERSION});
 
+    HEARTH_ASSIGN_OR_RETURN(hub->account_store_,
+                            store::AccountStore::open(config.data_dir / "hearth.db"));
+    // Before any camera starts: every recording is encrypted to the household from its
+    // first second.
+    HEARTH_ASSIGN_OR_RETURN(hub->household_,
+                            auth::HouseholdKeys::open(*hub->account_store_, config.data_dir,
+                                                      hub->clock_, auth::AccountPolicy{}.cost));
     hub->start_ptz();
     hub->reconcile_cameras();
 
-    HEARTH_ASSIGN_OR_RETURN(hub->account_store_,
-                            store::AccountStore::open(config.data_dir / "hearth.db"));
     HEARTH_ASSIGN_OR_RETURN(hub->accounts_,
                             auth::AccountService::open(*hub->account_store_, *hub->audit_,
                                                        hub->index_.get(), hub->clock_));
+    hub->accounts_->attach_household_keys(hub->household_.get());
     if (auto r = hub->accounts_->expire_sessions(); !r) {
         spdlog::warn("cannot expire old sessions: {}", r.error().message);
     }
@@ -227,6 +234,10 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.onvif = hub->onvif_transport_;
     ctx.discovery.target_address = config.onvif_discovery.host;
     ctx.discovery.target_port = config.onvif_discovery.port;
+    ctx.household = hub->household_.get();
+    ctx.recording_damaged = [raw](const store::PlaybackPiece& piece, const core::Error& why) {
+        raw->report_damage(piece, why);
+    };
     ctx.cameras_changed = [raw] {
         {
             std::lock_guard lock(raw->stop_mu_);
@@ -286,6 +297,25 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
 
 Hub::~Hub() { stop(); }
 
+void Hub::report_damage(const store::PlaybackPiece& piece, const core::Error& why) {
+    {
+        std::lock_guard lock(damage_mu_);
+        // Once per fragment: replaying the range must not flood the events.
+        if (damage_reported_.size() >= 10'000 ||
+            !damage_reported_.emplace(piece.segment.value(), piece.fragment.seq).second) {
+            return;
+        }
+    }
+    store::Event e;
+    e.camera = piece.camera;
+    e.kind = "recording.damaged";
+    e.at_us = piece.fragment.start_us;
+    e.detail = core::format_time(piece.fragment.start_us) + " (" +
+               std::to_string(piece.fragment.duration_us / 1000) +
+               " ms) was left out of playback: " + why.message;
+    (void)index_->add_event(e);
+}
+
 void Hub::reconcile_cameras() {
     auto stored = index_->list_cameras();
     if (!stored) {
@@ -334,6 +364,7 @@ void Hub::reconcile_cameras() {
         cam.source = std::move(*source);
         media::RecorderOptions options;
         options.segment_target = config_.segment_length;
+        options.household = household_->public_key();
         cam.recorder =
             std::make_unique<media::Recorder>(id, *index_, config_.data_dir, clock_, options);
         cam.recorder->start();

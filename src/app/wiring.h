@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "api/http_server.h"
 #include "api/routes.h"
 #include "auth/accounts.h"
+#include "auth/household_keys.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "media/browser_feed.h"
@@ -97,12 +99,15 @@ private:
     void audit_ptz(core::CameraId camera, const ptz::Controller& who, std::string action,
                    std::string detail);
     std::vector<api::CameraStatus> camera_status();
+    // A recorded fragment that failed its integrity check: one camera event per fragment.
+    void report_damage(const store::PlaybackPiece& piece, const core::Error& why);
 
     core::Config config_;
     core::SystemClock clock_;
     std::unique_ptr<store::Index> index_;
     std::unique_ptr<store::AuditLog> audit_;
     std::unique_ptr<store::AccountStore> account_store_;
+    std::unique_ptr<auth::HouseholdKeys> household_;  // recordings are encrypted to it
     std::unique_ptr<auth::AccountService> accounts_;
     std::unique_ptr<ptz::Service> ptz_;  // steering: holds, rate limits, presets
     std::shared_ptr<onvif::Transport> onvif_transport_ = std::make_shared<onvif::HttpTransport>();
@@ -124,6 +129,9 @@ private:
     core::ListenAddress bound_;
     std::optional<core::ListenAddress> redirect_bound_;
     std::string tls_fingerprint_;
+
+    std::mutex damage_mu_;
+    std::set<std::pair<std::int64_t, std::int64_t>> damage_reported_;  // GUARDED_BY(damage_mu_)
 
     std::thread housekeeper_;
     std::mutex stop_mu_;

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 
+#include "auth/household_keys.h"
 #include "auth/passphrase.h"
 #include "crypto/totp.h"
 
@@ -190,7 +192,8 @@ core::Result<std::optional<std::string>> AccountService::issue_setup_code() {
 core::Result<Principal> AccountService::complete_setup(std::string_view code,
                                                        std::string_view username,
                                                        const crypto::SecretBytes& password,
-                                                       const Origin& origin) {
+                                                       const Origin& origin,
+                                                       crypto::SecretBytes* recovery_key) {
     // The code is guessed like a password, so it is throttled like one.
     // Keyed by address only: a shared key would let any host delay everyone's setup.
     auto ticket = throttle_.admit({"(setup) " + origin.address, origin.address, {}});
@@ -226,6 +229,12 @@ core::Result<Principal> AccountService::complete_setup(std::string_view code,
     if (!verdict.ok) {
         return make_error(ErrorCode::kInvalidArgument, verdict.reason + " " + verdict.advice);
     }
+    if (keys_ != nullptr && !std::filesystem::exists(keys_->setup_key_path())) {
+        return make_error(ErrorCode::kFailedPrecondition,
+                          "the setup key file " + keys_->setup_key_path().string() +
+                              " is missing, so the recordings made so far could never be "
+                              "opened; reset the hub (hearth factory-reset) to start afresh");
+    }
     HEARTH_ASSIGN_OR_RETURN(auto hash, crypto::hash_password(password, policy_.cost));
     store::User u;
     u.name = std::string(username);
@@ -236,6 +245,20 @@ core::Result<Principal> AccountService::complete_setup(std::string_view code,
     (void)store_.delete_setting(kSetupCodeKey);
     (void)store_.delete_setting(kSetupExpiresKey);
     audit(username, "setup.owner_created", username, origin);
+    if (keys_ != nullptr) {
+        auto recovery = keys_->hand_over(id, password);
+        if (!recovery) {
+            spdlog::error("setup: household key not handed over: {}", recovery.error().message);
+            audit(username, "household.key_handover_failed", username, origin,
+                  recovery.error().message);
+        } else {
+            audit(username, "household.key_handed_over", username, origin,
+                  "wrapped for the owner and under a new recovery key; setup key destroyed");
+            if (recovery_key != nullptr) {
+                *recovery_key = std::move(*recovery);
+            }
+        }
+    }
     HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(id));
     return principal_for(user);
 }
@@ -355,6 +378,7 @@ LoginOutcome AccountService::login(LoginRequest req) {
         out.status = Status::kError;
         return out;
     }
+    open_household_key(*who, req.password, req.origin);
     auto token = start_session(*who, req.origin, &out.principal);
     if (!token) {
         out.status = Status::kError;
@@ -410,6 +434,7 @@ core::Result<Principal> AccountService::authenticate(std::string_view token, boo
         auto user = store_.get_user(session->user);
         audit(user ? user->name : "unknown", "session.end", {}, {session->source, {}},
               idle ? "idle timeout" : "absolute timeout");
+        lock_if_nobody_logged_in();
         return make_error(ErrorCode::kUnauthenticated, "your session has expired; log in again");
     }
     if (touch && now - session->last_seen_us > policy_.touch_every_us) {
@@ -426,6 +451,7 @@ core::Result<Principal> AccountService::authenticate(std::string_view token, boo
 core::Status AccountService::logout(const Principal& who, const Origin& origin) {
     HEARTH_TRY(store_.remove_session(who.session, who.user));
     audit(who.name, "session.end", {}, origin, "logout");
+    lock_if_nobody_logged_in();
     return {};
 }
 
@@ -450,6 +476,7 @@ core::Status AccountService::revoke_session(const Principal& who, core::SessionI
         return make_error(ErrorCode::kNotFound, "no such session of yours");
     }
     audit(who.name, "session.end", "session " + std::to_string(id.value()), origin, "revoked");
+    lock_if_nobody_logged_in();
     return {};
 }
 
@@ -462,6 +489,7 @@ core::Result<int> AccountService::expire_sessions() {
         auto user = store_.get_user(s.user);
         audit(user ? user->name : "unknown", "session.end", {}, {s.source, {}}, "timed out");
     }
+    lock_if_nobody_logged_in();
     return static_cast<int>(gone.size());
 }
 
@@ -497,6 +525,9 @@ core::Status AccountService::reauthenticate(Principal& who, const crypto::Secret
     }
     who.reauth_us = clock_.now_us();
     HEARTH_TRY(store_.set_reauth(who.session, who.reauth_us));
+    if (!password.empty()) {
+        open_household_key(who, password, origin);  // how a hub restarted while logged in unlocks
+    }
     audit(who.name, "reauth.success", {}, origin);
     return {};
 }
@@ -514,6 +545,13 @@ core::Status AccountService::change_password(const Principal& who,
     HEARTH_ASSIGN_OR_RETURN(auto hash, crypto::hash_password(new_password, policy_.cost));
     HEARTH_ASSIGN_OR_RETURN(const int ended,
                             store_.set_password_hash(who.user, hash, clock_.now_us(), who.session));
+    if (keys_ != nullptr) {
+        if (auto r = keys_->rewrap(who.user, old_password, new_password); !r) {
+            // A wrap under the old passphrase must not linger: a fresh one comes at a login.
+            (void)keys_->forget(who.user);
+            audit(who.name, "household.key_unwrapped", who.name, origin, r.error().message);
+        }
+    }
     audit(who.name, "password.changed", who.name, origin,
           std::to_string(ended) + " other sessions ended");
     return {};
@@ -530,6 +568,10 @@ core::Status AccountService::reset_password(std::string_view actor, core::UserId
     HEARTH_ASSIGN_OR_RETURN(auto hash, crypto::hash_password(password, policy_.cost));
     HEARTH_ASSIGN_OR_RETURN(const int ended,
                             store_.set_password_hash(id, hash, clock_.now_us(), core::SessionId()));
+    if (keys_ != nullptr) {
+        HEARTH_TRY(keys_->forget(id));  // the administrator does not know the old passphrase
+    }
+    lock_if_nobody_logged_in();
     audit(actor, "password.reset", user.name, origin,
           std::to_string(ended) + " sessions ended");
     return {};
@@ -644,7 +686,8 @@ core::Status AccountService::remove_user(std::string_view actor, core::UserId id
                                          const Origin& origin) {
     HEARTH_ASSIGN_OR_RETURN(auto user, store_.get_user(id));
     HEARTH_TRY(store_.remove_user(id));  // refuses the last owner, atomically
-    audit(actor, "user.remove", user.name, origin);
+    audit(actor, "user.remove", user.name, origin);  // the user's key wrap went with the row
+    lock_if_nobody_logged_in();
     return {};
 }
 
@@ -654,7 +697,89 @@ core::Result<int> AccountService::end_sessions_of(std::string_view actor, core::
     HEARTH_ASSIGN_OR_RETURN(const int ended, store_.remove_sessions_of(id, core::SessionId()));
     audit(actor, "session.end", user.name, origin,
           "logged out everywhere: " + std::to_string(ended) + " sessions");
+    lock_if_nobody_logged_in();
     return ended;
+}
+
+// ---- the household key ----
+
+void AccountService::open_household_key(const Principal& who, const crypto::SecretBytes& password,
+                                        const Origin& origin) {
+    if (keys_ == nullptr) {
+        return;
+    }
+    const bool was_locked = !keys_->unlocked();
+    if (auto r = keys_->on_passphrase_proven(who.user, who.role == Role::kOwner, password); !r) {
+        // Logging in still works; recordings stay locked until a holder of the key logs in.
+        spdlog::warn("household key not opened for {}: {}", who.name, r.error().message);
+        return;
+    }
+    if (was_locked && keys_->unlocked()) {
+        audit(who.name, "household.unlocked", {}, origin, "recordings can be played");
+    }
+}
+
+void AccountService::lock_if_nobody_logged_in() {
+    if (keys_ == nullptr || !keys_->unlocked()) {
+        return;
+    }
+    if (auto n = store_.count_sessions(); n && *n == 0) {
+        keys_->lock();
+        audit("hub", "household.locked", {}, {"local", {}}, "the last session ended");
+    }
+}
+
+core::Status AccountService::recover(std::string_view username,
+                                     const crypto::SecretBytes& recovery_key,
+                                     const crypto::SecretBytes& new_password,
+                                     const Origin& origin) {
+    if (keys_ == nullptr) {
+        return make_error(ErrorCode::kFailedPrecondition, "this hub has no household key");
+    }
+    // A 256-bit key cannot be guessed, but the endpoint is anonymous: throttle it anyway.
+    auto ticket = throttle_.admit({"(recover) " + origin.address, origin.address, {}});
+    if (!ticket.admitted) {
+        return make_error(ErrorCode::kResourceExhausted,
+                          "too many attempts; try again in " +
+                              std::to_string(ticket.retry_after_us / 1'000'000 + 1) + " s");
+    }
+    auto user = store_.find_user(username);
+    if (!user || user->role != "owner") {
+        note_burst(throttle_.finish(ticket, false), origin);
+        audit("anonymous", "recovery.failed", std::string(username.substr(0, 64)), origin,
+              "not an owner");
+        return make_error(ErrorCode::kPermissionDenied,
+                          "the recovery key resets an owner's passphrase: no owner has this name");
+    }
+    const auto verdict = check_passphrase(as_text(new_password), user->name);
+    if (!verdict.ok) {
+        throttle_.release(ticket);
+        return make_error(ErrorCode::kInvalidArgument, verdict.reason + " " + verdict.advice);
+    }
+    if (auto r = keys_->recover(recovery_key, user->id, new_password); !r) {
+        note_burst(throttle_.finish(ticket, false), origin);
+        audit("anonymous", "recovery.failed", user->name, origin, r.error().message);
+        return make_error(ErrorCode::kPermissionDenied,
+                          "this recovery key does not open this hub's household key");
+    }
+    throttle_.finish(ticket, true);
+    HEARTH_ASSIGN_OR_RETURN(auto hash, crypto::hash_password(new_password, policy_.cost));
+    HEARTH_ASSIGN_OR_RETURN(const int ended, store_.set_password_hash(user->id, hash, clock_.now_us(),
+                                                                      core::SessionId()));
+    audit(user->name, "recovery.used", user->name, origin,
+          "new passphrase set with the recovery key; " + std::to_string(ended) + " sessions ended");
+    lock_if_nobody_logged_in();
+    return {};
+}
+
+core::Result<crypto::SecretBytes> AccountService::new_recovery_key(const Principal& who,
+                                                                   const Origin& origin) {
+    if (keys_ == nullptr) {
+        return make_error(ErrorCode::kFailedPrecondition, "this hub has no household key");
+    }
+    HEARTH_ASSIGN_OR_RETURN(auto key, keys_->new_recovery_key());
+    audit(who.name, "recovery.new_key", {}, origin, "the earlier recovery key no longer works");
+    return key;
 }
 
 std::string AccountService::device_cookie_for(std::string_view username) const {

@@ -32,6 +32,8 @@
 
 namespace hearth::auth {
 
+class HouseholdKeys;
+
 struct AccountPolicy {
     crypto::PasswordCost cost{};
     std::int64_t session_idle_us = 3LL * 24 * 3600 * 1'000'000;       // unused for 3 days
@@ -108,9 +110,12 @@ public:
     core::Result<bool> needs_setup();
     // Creates the owner. kPermissionDenied for a wrong or expired code (throttled like
     // a login), kAlreadyExists when set up, kInvalidArgument for a weak passphrase.
+    // With household keys attached, the owner receives the household key and
+    // `*recovery_key` (if given) the recovery key, to show once.
     core::Result<Principal> complete_setup(std::string_view code, std::string_view username,
                                            const crypto::SecretBytes& password,
-                                           const Origin& origin);
+                                           const Origin& origin,
+                                           crypto::SecretBytes* recovery_key = nullptr);
 
     // ---- sessions ----
     LoginOutcome login(LoginRequest request);
@@ -168,6 +173,17 @@ public:
     core::Result<int> end_sessions_of(std::string_view actor, core::UserId id,
                                       const Origin& origin);
 
+    // ---- the household key (recordings) ----
+    // Logins and re-authentications open it, passphrase changes re-wrap it, and it is wiped
+    // when the last session ends. Without it attached, accounts work alone (tests, tools).
+    void attach_household_keys(HouseholdKeys* keys) { keys_ = keys; }
+    // Sets an owner's new passphrase with the recovery key (a forgotten passphrase); their
+    // sessions end. Throttled. kPermissionDenied for a wrong key or a name that is no owner.
+    core::Status recover(std::string_view username, const crypto::SecretBytes& recovery_key,
+                         const crypto::SecretBytes& new_password, const Origin& origin);
+    // A fresh recovery key replacing the earlier one; the key must be unlocked.
+    core::Result<crypto::SecretBytes> new_recovery_key(const Principal& who, const Origin& origin);
+
     const AccountPolicy& policy() const { return policy_; }
     // A device cookie for `username`'s device, e.g. right after setup on it.
     std::string device_cookie_for(std::string_view username) const;
@@ -188,6 +204,9 @@ private:
           dummy_hash_(std::move(dummy_hash)) {}
 
     core::Result<Principal> principal_for(const store::User& user);
+    void open_household_key(const Principal& who, const crypto::SecretBytes& password,
+                            const Origin& origin);
+    void lock_if_nobody_logged_in();
     // Checks a TOTP code or recovery code for `user`. kUnauthenticated when wrong.
     core::Status check_second_factor(const store::User& user, std::string_view code);
     core::Result<bool> verify(const store::User* user, const crypto::SecretBytes& password);
@@ -203,6 +222,7 @@ private:
     LoginThrottle throttle_;
     DeviceCookies devices_;
     const std::string dummy_hash_;
+    HouseholdKeys* keys_ = nullptr;  // set once before use
 
     std::mutex counts_mu_;
     std::unordered_map<std::string, std::int64_t> evaluations_;  // GUARDED_BY(counts_mu_)

@@ -26,6 +26,8 @@ const char* to_string(ErrorCode code) {
             return "internal";
         case ErrorCode::kUnimplemented:
             return "unimplemented";
+        case ErrorCode::kDataLoss:
+            return "data loss";
     }
     return "unknown";
 }

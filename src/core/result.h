@@ -27,6 +27,7 @@ enum class ErrorCode : int {
     kFailedPrecondition,
     kInternal,
     kUnimplemented,  // the other side cannot do this (a camera without zoom)
+    kDataLoss,       // stored data is damaged (a recording altered on disk)
 };
 
 const char* to_string(ErrorCode code);

@@ -43,6 +43,22 @@ std::size_t encrypted_chunk_size(std::size_t plain_bytes) {
     return kHeader + plain_bytes + messages * kOverhead;
 }
 
+core::Result<std::size_t> plain_chunk_size(std::size_t chunk_bytes) {
+    constexpr std::size_t kFull = kChunkMessageBytes + kOverhead;
+    if (chunk_bytes < kHeader + kOverhead) {
+        return make_error(ErrorCode::kInvalidArgument, "too short for an encrypted chunk");
+    }
+    const std::size_t body = chunk_bytes - kHeader;
+    const std::size_t rest = body % kFull;
+    if (rest == 0) {
+        return body / kFull * kChunkMessageBytes;
+    }
+    if (rest < kOverhead) {
+        return make_error(ErrorCode::kInvalidArgument, "not the size of an encrypted chunk");
+    }
+    return body / kFull * kChunkMessageBytes + rest - kOverhead;
+}
+
 core::Result<std::vector<std::uint8_t>> encrypt_chunk(const SecretBytes& key,
                                                       std::uint64_t chunk_number,
                                                       std::span<const std::uint8_t> plain) {

@@ -28,6 +28,9 @@ inline constexpr std::size_t kChunkMessageBytes = 64 * 1024;
 
 // Bytes the chunk of `plain_bytes` takes once encrypted.
 std::size_t encrypted_chunk_size(std::size_t plain_bytes);
+// Its inverse: the plaintext bytes of a chunk of `chunk_bytes` (kInvalidArgument when no
+// chunk has that size), so playback knows its length before decrypting.
+core::Result<std::size_t> plain_chunk_size(std::size_t chunk_bytes);
 
 core::Result<std::vector<std::uint8_t>> encrypt_chunk(const SecretBytes& key,
                                                       std::uint64_t chunk_number,

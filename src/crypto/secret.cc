@@ -117,6 +117,18 @@ std::string base64url_encode(std::span<const std::uint8_t> bytes) {
     return out;
 }
 
+core::Result<std::vector<std::uint8_t>> base64url_decode(std::string_view text) {
+    require_sodium();
+    std::vector<std::uint8_t> out(text.size() * 3 / 4 + 1);
+    std::size_t len = 0;
+    if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, nullptr,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+        return core::make_error(core::ErrorCode::kInvalidArgument, "not base64url");
+    }
+    out.resize(len);
+    return out;
+}
+
 std::string random_token_base64url(std::size_t bytes) {
     require_sodium();
     if (bytes == 0) {

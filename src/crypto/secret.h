@@ -25,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -93,6 +94,8 @@ std::string hmac_sha256_base64url(const SecretBytes& key, std::string_view data)
 
 // Unpadded base64url (RFC 4648 §5) of `bytes`.
 std::string base64url_encode(std::span<const std::uint8_t> bytes);
+// Its inverse. Error: kInvalidArgument.
+core::Result<std::vector<std::uint8_t>> base64url_decode(std::string_view text);
 
 // True when `a` and `b` are equal; constant time in the contents for equal
 // lengths (the length itself is not treated as secret).

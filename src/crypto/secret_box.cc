@@ -21,17 +21,6 @@ namespace {
 constexpr std::string_view kPrefix = "sb1:";
 constexpr std::size_t kMaxSealedBytes = 4096;
 
-core::Result<std::vector<std::uint8_t>> base64url_decode(std::string_view text) {
-    std::vector<std::uint8_t> out(text.size());
-    std::size_t len = 0;
-    if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, nullptr,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-        return make_error(ErrorCode::kInvalidArgument, "sealed value is not base64url");
-    }
-    out.resize(len);
-    return out;
-}
-
 // Writes the key to a temporary file, then links it into place: two hubs starting at once
 // cannot both make one, and a crash mid-write leaves no empty key file behind.
 core::Result<SecretBytes> create_key(const std::filesystem::path& path) {

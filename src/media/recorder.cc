@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "crypto/chunk_cipher.h"
 #include "media/fmp4_reader.h"
 #include "media/fmp4_writer.h"
 
@@ -238,10 +239,15 @@ void Recorder::flush_fragment() {
         return;
     }
     fmp4::FragmentInfo info;
-    auto bytes = fmp4::build_fragment(++sequence_, tracks_, samples, &info);
-    if (!bytes) {
+    auto built = fmp4::build_fragment(++sequence_, tracks_, samples, &info);
+    if (!built) {
         spdlog::error("camera={} cannot build fragment: {}", camera_.value(),
-                      bytes.error().message);
+                      built.error().message);
+        return;
+    }
+    auto bytes = seal_chunk(std::move(*built), file_bytes_);
+    if (!bytes) {
+        fail("cannot encrypt recording: " + bytes.error().message);
         return;
     }
     int err = 0;
@@ -256,7 +262,7 @@ void Recorder::flush_fragment() {
     f.start_us = info.start_us;
     f.duration_us = info.duration_us;
     f.offset = file_bytes_;
-    f.bytes = static_cast<std::int64_t>(info.size);
+    f.bytes = static_cast<std::int64_t>(bytes->size());
     f.keyframe = info.starts_with_keyframe;
     file_bytes_ += f.bytes;
     if (auto r = index_.add_fragment(segment_, f); !r) {
@@ -272,10 +278,34 @@ void Recorder::flush_fragment() {
     }
 }
 
+core::Result<std::vector<std::uint8_t>> Recorder::seal_chunk(std::vector<std::uint8_t> plain,
+                                                               std::int64_t offset) const {
+    if (file_key_.empty()) {
+        return plain;
+    }
+    return crypto::encrypt_chunk(file_key_, static_cast<std::uint64_t>(offset), plain);
+}
+
 bool Recorder::open_segment(core::WallMicros start_us) {
-    auto init = fmp4::build_init_segment(tracks_);
+    auto built = fmp4::build_init_segment(tracks_);
+    if (!built) {
+        fail("cannot record this stream: " + built.error().message);
+        return false;
+    }
+    std::vector<std::uint8_t> sealed_key;
+    file_key_ = {};
+    if (options_.household) {
+        auto key = crypto::SecretBytes::random(crypto::kChunkKeyBytes);
+        if (!key) {
+            fail("cannot make a recording key: " + key.error().message);
+            return false;
+        }
+        file_key_ = std::move(*key);
+        sealed_key = crypto::seal_to(*options_.household, file_key_.view());
+    }
+    auto init = seal_chunk(std::move(*built), 0);
     if (!init) {
-        fail("cannot record this stream: " + init.error().message);
+        fail("cannot encrypt recording: " + init.error().message);
         return false;
     }
     // O_EXCL: never truncate a file that may already be indexed; pick the next name instead.
@@ -284,7 +314,8 @@ bool Recorder::open_segment(core::WallMicros start_us) {
     int fd = -1;
     for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
         rel = "recordings/" + std::to_string(camera_.value()) + "/" + day_folder(start_us) + "/" +
-              std::to_string(start_us) + (attempt ? "-" + std::to_string(attempt) : "") + ".mp4";
+              std::to_string(start_us) + (attempt ? "-" + std::to_string(attempt) : "") +
+              (file_key_.empty() ? ".mp4" : ".mp4.enc");
         path = data_dir_ / rel;
         std::error_code ec;
         std::filesystem::create_directories(path.parent_path(), ec);
@@ -314,7 +345,7 @@ bool Recorder::open_segment(core::WallMicros start_us) {
         codecs += (codecs.empty() ? "" : ",") + std::string(to_string(t.codec));
     }
     auto seg = index_.begin_segment(camera_, rel, start_us,
-                                    static_cast<std::int64_t>(init->size()), codecs);
+                                    static_cast<std::int64_t>(init->size()), codecs, sealed_key);
     if (!seg) {
         ::close(fd);
         std::filesystem::remove(path, ec);
@@ -337,6 +368,7 @@ void Recorder::close_segment() {
     ::fdatasync(fd_);
     ::close(fd_);
     fd_ = -1;
+    file_key_ = {};  // wiped: only the household can open this file now
     if (auto r = index_.finish_segment(segment_); !r) {
         spdlog::warn("camera={} cannot close segment: {}", camera_.value(), r.error().message);
     }
@@ -354,6 +386,7 @@ void Recorder::fail(const std::string& what) {
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;
+        file_key_ = {};
         (void)index_.truncate_segment(segment_, file_bytes_);
     }
 }
@@ -382,7 +415,12 @@ core::Result<std::vector<std::string>> recover_segments(store::Index& index,
         std::error_code ec;
         const auto size = std::filesystem::file_size(path, ec);
         std::uint64_t valid = 0;
-        if (!ec) {
+        if (!ec && !seg.sealed_key.empty()) {
+            // Encrypted: nothing can be parsed without the household key. Fragments are
+            // written before they are indexed, so an indexed one is whole when the file
+            // reaches its end; a torn one fails its authentication at playback.
+            valid = size;
+        } else if (!ec) {
             std::ifstream in(path, std::ios::binary);
             std::vector<std::uint8_t> bytes(size);
             in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));

@@ -3,6 +3,11 @@
 // each fragment to disk and then indexes it, so a crash loses at most the
 // fragment in flight. Nothing is decoded or re-encoded.
 //
+// With a household public key, every file is encrypted (design notes: "Encryption at
+// rest"): a fresh random key per file, sealed to the household and kept in the index; the
+// init segment and each fragment are one crypto::encrypt_chunk each, numbered by their
+// offset in the file. The recorder never holds a key that could open older files.
+//
 // Thread: SourceSink callbacks (media threads) only queue; a writer thread owns
 // the file and the index calls. start/stop from the control thread.
 #pragma once
@@ -13,11 +18,14 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "crypto/household_key.h"
+#include "crypto/secret.h"
 #include "media/source.h"
 #include "store/index.h"
 
@@ -29,6 +37,7 @@ struct RecorderOptions {
     std::chrono::microseconds segment_target{60'000'000};  // new file at a keyframe after this
     std::size_t queue_capacity = 3000;  // samples; when full, drop until the next keyframe
     std::chrono::seconds retry_after_error{5};
+    std::optional<crypto::PublicKey> household;  // encrypt to it; none: files in the clear
 };
 
 struct RecorderStats {
@@ -72,6 +81,9 @@ private:
     bool open_segment(core::WallMicros start_us);
     void close_segment();
     void fail(const std::string& what);
+    // What goes to disk for a chunk that starts at `offset`: encrypted under the file's key.
+    core::Result<std::vector<std::uint8_t>> seal_chunk(std::vector<std::uint8_t> plain,
+                                                       std::int64_t offset) const;
     void emit(const std::string& kind, const std::string& detail);
 
     const core::CameraId camera_;
@@ -98,6 +110,7 @@ private:
     std::int64_t anchor_wall_us_ = 0;        // wall time of the first sample
     std::int64_t anchor_source_us_ = -1;     // its source timestamp
     int fd_ = -1;
+    crypto::SecretBytes file_key_;  // the open file's key (empty when in the clear)
     core::SegmentId segment_;
     std::int64_t segment_start_us_ = 0;
     std::int64_t file_bytes_ = 0;

@@ -115,6 +115,8 @@ core::Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesy
         return make_error(ErrorCode::kFailedPrecondition,
                           "the accounts tables are missing: open the index first");
     }
+    // Deleted wraps and sessions are overwritten, not left in free pages.
+    HEARTH_TRY(db.exec("PRAGMA secure_delete=ON"));
     return std::unique_ptr<AccountStore>(new AccountStore(std::move(db)));
 }
 
@@ -471,6 +473,47 @@ core::Status AccountStore::set_setting(std::string_view key, std::string_view va
                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     s.bind(1, key).bind(2, value);
     return s.run();
+}
+
+core::Result<std::optional<std::string>> AccountStore::household_wrap(std::string_view holder) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(auto s,
+                            db_.prepare("SELECT wrap FROM household_wraps WHERE holder = ?"));
+    s.bind(1, holder);
+    HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+        return std::optional<std::string>();
+    }
+    return std::optional<std::string>(s.column_text(0));
+}
+
+core::Status AccountStore::put_household_wrap(std::string_view holder, core::UserId user,
+                                              std::string_view wrap, core::WallMicros now_us) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(
+        auto s, db_.prepare("INSERT INTO household_wraps (holder, user_id, wrap, created_us) "
+                            "VALUES (?, ?, ?, ?) ON CONFLICT (holder) DO UPDATE SET "
+                            "user_id = excluded.user_id, wrap = excluded.wrap, "
+                            "created_us = excluded.created_us"));
+    s.bind(1, holder).bind(3, wrap).bind(4, now_us);
+    if (user.valid()) {
+        s.bind(2, user.value());
+    }
+    return s.run();
+}
+
+core::Status AccountStore::delete_household_wrap(std::string_view holder) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("DELETE FROM household_wraps WHERE holder = ?"));
+    s.bind(1, holder);
+    return s.run();
+}
+
+core::Result<std::int64_t> AccountStore::count_sessions() {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("SELECT COUNT(*) FROM sessions"));
+    HEARTH_TRY(s.step());
+    return s.column_int(0);
 }
 
 core::Status AccountStore::delete_setting(std::string_view key) {

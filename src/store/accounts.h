@@ -120,6 +120,16 @@ public:
     core::Result<std::vector<SessionRecord>> remove_expired_sessions(
         core::WallMicros idle_before, core::WallMicros created_before);
 
+    core::Result<std::int64_t> count_sessions();
+
+    // ---- the household key's wraps (auth/household_keys.h) ----
+    // `holder`: "user:<id>" (goes with that user), "recovery" or "setup".
+    core::Result<std::optional<std::string>> household_wrap(std::string_view holder);
+    // Adds or replaces; `user` may be invalid for a holder that is not an account.
+    core::Status put_household_wrap(std::string_view holder, core::UserId user,
+                                    std::string_view wrap, core::WallMicros now_us);
+    core::Status delete_household_wrap(std::string_view holder);
+
     // ---- settings the accounts need (setup code, device-cookie key) ----
     core::Result<std::optional<std::string>> setting(std::string_view key);
     core::Status set_setting(std::string_view key, std::string_view value);

@@ -137,10 +137,25 @@ const char* const kMigrations[] = {
         PRIMARY KEY (camera_id, name)
     ) WITHOUT ROWID;
     )sql",
+    // v5: recordings encrypted to the household (design notes: "Encryption at rest").
+    // sealed_key: the segment's key sealed to the household public key; NULL for a segment
+    // recorded in the clear by an earlier version. household_wraps: the household private
+    // key wrapped once per holder ("user:<id>", "recovery", "setup"); a user's wrap goes
+    // with the user.
+    R"sql(
+    ALTER TABLE segments ADD COLUMN sealed_key BLOB;
+    CREATE TABLE household_wraps (
+        holder TEXT PRIMARY KEY,
+        user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+        wrap TEXT NOT NULL,
+        created_us INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 constexpr const char* kSegmentColumns =
-    "id, camera_id, path, start_us, end_us, bytes, init_bytes, codecs, complete, pinned_until_us";
+    "id, camera_id, path, start_us, end_us, bytes, init_bytes, codecs, complete, pinned_until_us, "
+    "sealed_key";
 
 Fragment read_fragment(const Statement& s, int first_col) {
     Fragment f;
@@ -489,13 +504,17 @@ core::Status Index::remove_ptz_preset(core::CameraId camera, std::string_view na
 core::Result<core::SegmentId> Index::begin_segment(core::CameraId camera, const std::string& path,
                                                    core::WallMicros start_us,
                                                    std::int64_t init_bytes,
-                                                   const std::string& codecs) {
+                                                   const std::string& codecs,
+                                                   const std::vector<std::uint8_t>& sealed_key) {
     std::lock_guard lock(mu_);
     HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("INSERT INTO segments (camera_id, path, start_us, "
-                                                "end_us, bytes, init_bytes, codecs) VALUES "
-                                                "(?, ?, ?, ?, ?, ?, ?)"));
+                                                "end_us, bytes, init_bytes, codecs, sealed_key) "
+                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     s.bind(1, camera.value()).bind(2, path).bind(3, start_us).bind(4, start_us);
     s.bind(5, init_bytes).bind(6, init_bytes).bind(7, codecs);
+    if (!sealed_key.empty()) {
+        s.bind(8, sealed_key);
+    }
     HEARTH_TRY(s.run());
     return core::SegmentId(db_.last_insert_id());
 }
@@ -542,6 +561,8 @@ core::Result<std::vector<Segment>> Index::query_segments(Statement& s) {
         seg.codecs = s.column_text(7);
         seg.complete = s.column_int(8) != 0;
         seg.pinned_until_us = s.column_int(9);
+        const auto sealed = s.column_blob(10);
+        seg.sealed_key.assign(sealed.begin(), sealed.end());
         out.push_back(std::move(seg));
     }
     return out;
@@ -643,7 +664,8 @@ core::Result<std::vector<PlaybackPiece>> Index::playback(core::CameraId camera,
     first.reset();
     HEARTH_ASSIGN_OR_RETURN(
         auto s, db_.prepare("SELECT s.id, s.path, s.init_bytes, f.seq, f.start_us, f.duration_us, "
-                            "f.offset, f.bytes, f.keyframe FROM fragments f JOIN segments s ON "
+                            "f.offset, f.bytes, f.keyframe, s.sealed_key FROM fragments f JOIN "
+                            "segments s ON "
                             "s.id = f.segment_id WHERE s.camera_id = ? AND s.end_us > ? AND "
                             "s.start_us < ? AND f.start_us + f.duration_us > ? AND f.start_us < ? "
                             "ORDER BY f.start_us"));
@@ -655,10 +677,13 @@ core::Result<std::vector<PlaybackPiece>> Index::playback(core::CameraId camera,
             break;
         }
         PlaybackPiece p;
+        p.camera = camera;
         p.segment = core::SegmentId(s.column_int(0));
         p.path = s.column_text(1);
         p.init_bytes = s.column_int(2);
         p.fragment = read_fragment(s, 3);
+        const auto sealed = s.column_blob(9);
+        p.sealed_key.assign(sealed.begin(), sealed.end());
         // Playback starts on a keyframe: drop leading fragments that cannot be decoded alone.
         if (out.empty() && !p.fragment.keyframe) {
             continue;

@@ -54,6 +54,8 @@ struct Segment {
     std::string codecs;           // e.g. "h264,aac"
     bool complete = false;        // closed normally (not cut by a crash)
     core::WallMicros pinned_until_us = 0;
+    // The segment key sealed to the household (crypto::seal_to); empty: stored in the clear.
+    std::vector<std::uint8_t> sealed_key;
 };
 
 struct Fragment {
@@ -73,10 +75,12 @@ struct TimeRange {
 
 // What playback needs to stream a time range: fragments in order, with their file.
 struct PlaybackPiece {
+    core::CameraId camera;
     core::SegmentId segment;
     std::string path;
     std::int64_t init_bytes = 0;
     Fragment fragment;
+    std::vector<std::uint8_t> sealed_key;  // as Segment::sealed_key
 };
 
 struct Event {
@@ -119,7 +123,8 @@ public:
     // Recording.
     core::Result<core::SegmentId> begin_segment(core::CameraId camera, const std::string& path,
                                                 core::WallMicros start_us, std::int64_t init_bytes,
-                                                const std::string& codecs);
+                                                const std::string& codecs,
+                                                const std::vector<std::uint8_t>& sealed_key = {});
     // Indexes one fragment already written to the file, and extends the segment.
     core::Status add_fragment(core::SegmentId segment, const Fragment& fragment);
     core::Status finish_segment(core::SegmentId segment);

@@ -433,9 +433,40 @@ def index_db(data_dir):
     return db
 
 
+RECORDED_CODECS = {"h264", "hevc", "aac", "opus", "pcm_mulaw", "pcm_alaw"}
+
+
+def check_unreadable(path):
+    """ffprobe finds no MP4 and none of the codecs Hearth records in an encrypted segment
+    (its guesses on noise, such as a weak "h263" now and then, are not video)."""
+    forced = subprocess.run(["ffprobe", "-v", "error", "-f", "mov", "-show_streams", path],
+                            capture_output=True, text=True, timeout=60)
+    assert forced.returncode != 0 and "codec_name" not in forced.stdout, (
+        f"ffprobe read an encrypted segment as MP4: {path}: {forced.stdout[:300]}")
+    probed = subprocess.run(["ffprobe", "-v", "error", "-of", "json", "-show_streams",
+                             "-show_format", path], capture_output=True, text=True, timeout=60)
+    if probed.returncode == 0:
+        info = json.loads(probed.stdout)
+        codecs = {st.get("codec_name") for st in info.get("streams", [])}
+        assert not codecs & RECORDED_CODECS, f"ffprobe found {codecs} in {path}"
+        assert "mov" not in info.get("format", {}).get("format_name", ""), path
+
+
+def verify_recordings(data_dir, user=None, passphrase=None):
+    """`hearth recordings verify`: decrypts every indexed fragment with the owner's
+    passphrase; returns its summary line."""
+    user = user or OWNER_NAME
+    passphrase = passphrase or _OWNERS[os.path.realpath(data_dir)]
+    r = hearth("recordings", "verify", "--data-dir", data_dir, "--user", user, "--stdin",
+               input=passphrase + "\n", check=False)
+    assert r.returncode == 0, f"recordings verify failed ({r.returncode}): {r.stdout}{r.stderr}"
+    return r.stdout.strip().splitlines()[-1]
+
+
 def verify_index_against_files(data_dir):
     """Every indexed segment: file exists, its size is the end of its last indexed
-    fragment, fragments tile the file, and the file plays. Returns segment rows."""
+    fragment, fragments tile the file; an encrypted file is unreadable to ffprobe, and
+    every fragment decrypts and parses (a file in the clear plays). Returns segment rows."""
     db = index_db(data_dir)
     segs = db.execute("SELECT * FROM segments ORDER BY id").fetchall()
     for s in segs:
@@ -450,9 +481,15 @@ def verify_index_against_files(data_dir):
         assert os.path.getsize(path) == end, (
             f"{s['path']}: file has {os.path.getsize(path)} bytes, index says {end}")
         assert s["bytes"] == end
-        if frags:
+        if s["sealed_key"] is not None:
+            assert s["path"].endswith(".mp4.enc") and len(s["sealed_key"]) == 80
+            check_unreadable(path)
+        elif frags:
             check_playable(path, expect_video=None, min_duration=0.05)
     db.close()
+    if segs and os.path.realpath(data_dir) in _OWNERS:
+        summary = verify_recordings(data_dir)
+        assert summary.endswith(", 0 damaged"), summary
     return segs
 
 

@@ -111,11 +111,14 @@ def test_record_sim_and_rtsp_cameras_for_30_seconds():
         # Every camera added, the owner's setup and login, and every download (with who
         # asked) is in the audit log, and the chain holds.
         r = h.hearth("audit-log", "verify", "--data-dir", data)
-        assert r.stdout.startswith("audit log intact: 10 entries"), r.stdout
+        assert r.stdout.startswith("audit log intact: 12 entries"), r.stdout
         db = h.sqlite3.connect(os.path.join(data, "hearth.db"))
         actions = [row[0] for row in db.execute("SELECT action FROM audit ORDER BY id")]
         assert actions.count("camera.add") == 4 and actions.count("recording.download") == 4, actions
         assert actions.count("setup.owner_created") == 1 and actions.count("login.success") == 1
+        # The household key went to the owner at setup, and the hub opened it at the login.
+        assert actions.count("household.key_handed_over") == 1, actions
+        assert actions.count("household.unlocked") == 1, actions
         who = {row for row in db.execute(
             "SELECT actor, source FROM audit WHERE action = 'recording.download'")}
         assert who == {(h.OWNER_NAME, "127.0.0.1")}, who

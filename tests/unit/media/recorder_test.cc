@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <random>
 #include <thread>
 
+#include "crypto/household_key.h"
 #include "media/fmp4_reader.h"
+#include "media/segment_reader.h"
 
 namespace hearth::media {
 namespace {
@@ -231,6 +235,135 @@ TEST_F(RecorderTest, RecoveryRemovesASegmentWithoutAFile) {
     auto report = recover_segments(*index_, dir_);
     ASSERT_TRUE(report);
     EXPECT_TRUE(index_->segments(cam_, 0, kT0 * 2)->empty());
+}
+
+// Encrypted to the household: the files hold no MP4 structure, each file has its own key
+// sealed in the index, and the household key reads every fragment back exactly.
+TEST_F(RecorderTest, EncryptsEveryFileToTheHouseholdWithItsOwnKey) {
+    auto household = crypto::HouseholdKey::generate();
+    ASSERT_TRUE(household);
+    RecorderOptions o;
+    o.segment_target = std::chrono::seconds(4);
+    o.household = household->public_key();
+    Recorder r(cam_, *index_, dir_, clock_, o);
+    r.start();
+    r.on_tracks({video_, audio_});
+    feed(r, 10, 15);
+    r.stop();
+
+    const KeyOpener opener = [&](std::span<const std::uint8_t> sealed) {
+        return household->open_sealed(sealed);
+    };
+    auto segs = *index_->segments(cam_, 0, kT0 * 2);
+    ASSERT_EQ(segs.size(), 3u);
+    std::set<std::vector<std::uint8_t>> sealed_keys;
+    for (const auto& s : segs) {
+        EXPECT_TRUE(s.path.ends_with(".mp4.enc")) << s.path;
+        ASSERT_EQ(s.sealed_key.size(), 80u);  // 32-byte key + crypto_box_SEALBYTES
+        sealed_keys.insert(s.sealed_key);
+        const auto bytes = read_file(dir_ / s.path);
+        EXPECT_FALSE(fmp4::parse_init_segment(bytes));
+        for (const char* box : {"ftyp", "moov", "moof", "mdat", "avcC"}) {
+            EXPECT_EQ(std::search(bytes.begin(), bytes.end(), box, box + 4), bytes.end()) << box;
+        }
+        auto reader = SegmentReader::open(dir_ / s.path, s.sealed_key, opener);
+        ASSERT_TRUE(reader) << reader.error().message;
+        auto init = reader->read(0, s.init_bytes);
+        ASSERT_TRUE(init) << init.error().message;
+        std::vector<std::uint8_t> plain = *init;
+        auto frags = *index_->fragments(s.id);
+        std::int64_t end = s.init_bytes;
+        for (const auto& f : frags) {
+            EXPECT_EQ(f.offset, end);  // fragments tile the file, as before
+            end += f.bytes;
+            auto frag = reader->read(f.offset, f.bytes);
+            ASSERT_TRUE(frag) << frag.error().message;
+            EXPECT_EQ(static_cast<std::int64_t>(frag->size()), *reader->plain_size(f.bytes));
+            plain.insert(plain.end(), frag->begin(), frag->end());
+        }
+        EXPECT_EQ(end, static_cast<std::int64_t>(bytes.size()));
+        auto scanned = fmp4::scan_fragments(plain);
+        ASSERT_TRUE(scanned) << scanned.error().message;
+        ASSERT_EQ(scanned->size(), frags.size());
+        EXPECT_EQ(scanned->front().start_us, frags.front().start_us);
+    }
+    EXPECT_EQ(sealed_keys.size(), segs.size());  // a key per file
+
+    // Another household's key opens nothing.
+    auto stranger = crypto::HouseholdKey::generate();
+    auto refused = SegmentReader::open(dir_ / segs[0].path, segs[0].sealed_key,
+                                       [&](std::span<const std::uint8_t> sealed) {
+                                           return stranger->open_sealed(sealed);
+                                       });
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, core::ErrorCode::kPermissionDenied);
+}
+
+TEST_F(RecorderTest, OneAlteredByteFailsOnlyItsFragment) {
+    auto household = crypto::HouseholdKey::generate();
+    RecorderOptions o;
+    o.household = household->public_key();
+    Recorder r(cam_, *index_, dir_, clock_, o);
+    r.start();
+    r.on_tracks({video_, audio_});
+    feed(r, 5, 15);
+    r.stop();
+    auto seg = index_->segments(cam_, 0, kT0 * 2)->front();
+    auto frags = *index_->fragments(seg.id);
+    ASSERT_EQ(frags.size(), 5u);
+    {
+        std::fstream f(dir_ / seg.path, std::ios::in | std::ios::out | std::ios::binary);
+        const auto at = frags[2].offset + frags[2].bytes / 2;
+        f.seekg(at);
+        const char was = static_cast<char>(f.get());
+        f.seekp(at);
+        f.put(static_cast<char>(was ^ 0x01));
+    }
+    auto reader = SegmentReader::open(dir_ / seg.path, seg.sealed_key,
+                                      [&](std::span<const std::uint8_t> sealed) {
+                                          return household->open_sealed(sealed);
+                                      });
+    ASSERT_TRUE(reader);
+    for (std::size_t i = 0; i < frags.size(); ++i) {
+        auto frag = reader->read(frags[i].offset, frags[i].bytes);
+        EXPECT_EQ(static_cast<bool>(frag), i != 2) << i;
+        if (!frag) {
+            EXPECT_EQ(frag.error().code, core::ErrorCode::kDataLoss);
+            EXPECT_NE(frag.error().message.find("altered"), std::string::npos);
+        }
+    }
+}
+
+TEST_F(RecorderTest, RecoveryOfAnEncryptedFileCutsWhatWasNotIndexed) {
+    auto household = crypto::HouseholdKey::generate();
+    RecorderOptions o;
+    o.household = household->public_key();
+    {
+        Recorder r(cam_, *index_, dir_, clock_, o);
+        r.start();
+        r.on_tracks({video_, audio_});
+        feed(r, 5, 15);
+        r.stop();
+    }
+    auto seg = index_->segments(cam_, 0, kT0 * 2)->front();
+    auto frags = *index_->fragments(seg.id);
+    auto db = store::Database::open(dir_ / "hearth.db", store::Database::Mode::kReadWrite);
+    ASSERT_TRUE(db->exec("UPDATE segments SET complete = 0"));
+    // A crash: the last indexed fragment lost its tail, and junk trails the file.
+    const auto path = dir_ / seg.path;
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) - frags.back().bytes / 2);
+    auto report = recover_segments(*index_, dir_);  // no key needed
+    ASSERT_TRUE(report) << report.error().message;
+    auto after = *index_->fragments(seg.id);
+    ASSERT_EQ(after.size(), 4u);
+    EXPECT_EQ(std::filesystem::file_size(path),
+              static_cast<std::uintmax_t>(after.back().offset + after.back().bytes));
+    auto reader = SegmentReader::open(path, seg.sealed_key, [&](std::span<const std::uint8_t> s) {
+        return household->open_sealed(s);
+    });
+    for (const auto& f : after) {
+        EXPECT_TRUE(reader->read(f.offset, f.bytes));
+    }
 }
 
 }  // namespace

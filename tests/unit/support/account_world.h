@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "auth/accounts.h"
+#include "auth/household_keys.h"
 
 namespace hearth::testing {
 
@@ -28,6 +29,7 @@ struct AccountWorld {
     std::unique_ptr<store::Index> index;
     std::unique_ptr<store::AuditLog> audit;
     std::unique_ptr<store::AccountStore> store;
+    std::unique_ptr<auth::HouseholdKeys> household;  // attached to `accounts`, as in the hub
     std::unique_ptr<auth::AccountService> accounts;
 
     explicit AccountWorld(core::WallMicros start_us) : clock(start_us) {
@@ -52,12 +54,17 @@ struct AccountWorld {
         store = std::move(*s);
         auth::AccountPolicy policy;
         policy.cost = kTestCost;
+        auto keys = auth::HouseholdKeys::open(*store, dir, clock, kTestCost);
+        ASSERT_TRUE(keys) << keys.error().describe();
+        household = std::move(*keys);
         auto service = auth::AccountService::open(*store, *audit, index.get(), clock, policy);
         ASSERT_TRUE(service) << service.error().describe();
         accounts = std::move(*service);
+        accounts->attach_household_keys(household.get());
     }
     void close() {
         accounts.reset();
+        household.reset();
         store.reset();
         audit.reset();
         index.reset();

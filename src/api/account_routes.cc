@@ -9,6 +9,7 @@
 #include "api/http_parse.h"
 #include "api/routes.h"
 #include "core/qr.h"
+#include "crypto/recovery_words.h"
 #include "core/time_text.h"
 
 namespace hearth::api {
@@ -101,6 +102,23 @@ Response logged_in(const auth::Principal& who, const std::string& token,
     return r;
 }
 
+// `body` (a JSON object) with "recovery_key": {"words", "qr_svg"} added, shown once.
+std::string with_recovery_key(const std::string& body, const crypto::SecretBytes& key) {
+    auto words = crypto::recovery_words_from_key(key);
+    if (!words) {
+        spdlog::error("recovery key not shown: {}", words.error().message);
+        return body;
+    }
+    auto svg = core::qr_svg(*words);
+    json j = json::parse(body);
+    j["recovery_key"] = {{"words", *words}, {"qr_svg", svg ? *svg : std::string()}};
+    crypto::wipe(*words);
+    if (svg) {
+        crypto::wipe(*svg);
+    }
+    return j.dump();
+}
+
 core::UserId user_param(const Request& req) {
     const auto& t = req.params.at("uid");
     std::int64_t id = 0;
@@ -139,8 +157,9 @@ void add_account_routes(SecureRouter& router, const HubContext& hub) {
         }
         auto shared = std::make_shared<SetupBody>(std::move(*body));
         return Response::later([accounts, shared, origin = c.origin, stub = stub_of(req)] {
+            crypto::SecretBytes recovery;
             auto who = accounts->complete_setup(shared->code, shared->username, shared->password,
-                                                origin);
+                                                origin, &recovery);
             if (!who) {
                 return from_error(who.error(), stub);
             }
@@ -150,8 +169,12 @@ void add_account_routes(SecureRouter& router, const HubContext& hub) {
                 return from_error(token.error(), stub);
             }
             // The device the owner set up from is a known device from the start.
-            return logged_in(filled, *token, accounts->device_cookie_for(filled.name), *accounts,
-                             201);
+            auto r = logged_in(filled, *token, accounts->device_cookie_for(filled.name), *accounts,
+                               201);
+            if (!recovery.empty()) {
+                r.body = with_recovery_key(r.body, recovery);
+            }
+            return r;
         });
     });
 
@@ -297,6 +320,51 @@ void add_account_routes(SecureRouter& router, const HubContext& hub) {
             return no_content();
         });
     });
+
+    // ---- the household key: its state, the recovery key ----
+    router.add(Method::kGet, "/api/household", kSession, [hub](const Request&, Caller&) {
+        const bool unlocked = hub.household != nullptr && hub.household->unlocked();
+        return Response::json(200, json{{"encrypted", hub.household != nullptr},
+                                        {"unlocked", unlocked},
+                                        {"message", unlocked ? "" : auth::kLockedMessage}}
+                                       .dump());
+    });
+
+    // A forgotten passphrase: the recovery key shown at setup sets a new one (owners only).
+    router.add(Method::kPost, "/api/recover", kPublic, [accounts](const Request& req, Caller& c) {
+        if (!is_json(req)) {
+            return need_json(req);
+        }
+        auto body = parse_recover_body(req.body);
+        if (!body) {
+            return from_error(body.error(), req);
+        }
+        auto shared = std::make_shared<RecoverBody>(std::move(*body));
+        return Response::later([accounts, shared, origin = c.origin, stub = stub_of(req)] {
+            auto key = crypto::recovery_key_from_words(std::string_view(
+                reinterpret_cast<const char*>(shared->recovery_key.data()),
+                shared->recovery_key.size()));
+            if (!key) {
+                return from_error(key.error(), stub);  // names the mistyped word, to the typist
+            }
+            if (auto r = accounts->recover(shared->username, *key, shared->password, origin);
+                !r) {
+                return from_error(r.error(), stub);
+            }
+            return Response::json(200, json{{"recovered", shared->username}}.dump());
+        });
+    });
+
+    router.add(Method::kPost, "/api/household/recovery-key", kOwnerReauth,
+               [accounts](const Request& req, Caller& c) {
+                   auto key = accounts->new_recovery_key(*c.who, c.origin);
+                   if (!key) {
+                       return from_error(key.error(), req);
+                   }
+                   Response r = Response::json(200, with_recovery_key("{}", *key));
+                   r.headers.emplace_back("Cache-Control", "no-store");
+                   return r;
+               });
 
     // ---- second factor ----
     router.add(Method::kPost, "/api/totp", kSessionReauth,

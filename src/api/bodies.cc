@@ -128,6 +128,15 @@ core::Result<SetupBody> parse_setup_body(std::string_view body) {
     return out;
 }
 
+core::Result<RecoverBody> parse_recover_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"username", "recovery_key", "password"}));
+    RecoverBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.username, text(j, "username", true, 64));
+    HEARTH_ASSIGN_OR_RETURN(out.recovery_key, secret(j, "recovery_key", true));
+    HEARTH_ASSIGN_OR_RETURN(out.password, secret(j, "password", true));
+    return out;
+}
+
 core::Result<LoginBody> parse_login_body(std::string_view body, bool form) {
     LoginBody out;
     if (form) {

@@ -40,6 +40,13 @@ struct ReauthBody {
     std::string code;
 };
 
+// POST /api/recover: the recovery key's words (decoded later), a new owner passphrase.
+struct RecoverBody {
+    std::string username;
+    crypto::SecretBytes recovery_key;  // the words as typed
+    crypto::SecretBytes password;
+};
+
 struct PasswordChangeBody {
     crypto::SecretBytes old_password;
     crypto::SecretBytes new_password;
@@ -111,6 +118,7 @@ core::Result<SetupBody> parse_setup_body(std::string_view body);
 core::Result<LoginBody> parse_login_body(std::string_view body, bool form);
 core::Result<ReauthBody> parse_reauth_body(std::string_view body);
 core::Result<PasswordChangeBody> parse_password_change_body(std::string_view body);
+core::Result<RecoverBody> parse_recover_body(std::string_view body);
 core::Result<CodeBody> parse_code_body(std::string_view body);
 core::Result<NewUserBody> parse_new_user_body(std::string_view body);
 core::Result<UserPatchBody> parse_user_patch_body(std::string_view body);

@@ -178,6 +178,7 @@ const otherContext = () => others.newContext({ ignoreHTTPSErrors: true, viewport
 const problems = [];
 let failed = false;
 let wrongCameraPassword = false;
+let swappedRecoveryWords = false;
 try {
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(20_000);
@@ -190,7 +191,8 @@ try {
   page.on('response', (r) => {
     const path = new URL(r.url()).pathname;
     const expected = (path === '/api/login' && r.status() === 403) ||  // asks for the TOTP code
-      (path === '/api/cameras' && r.status() === 502 && wrongCameraPassword);  // tried on purpose
+      (path === '/api/cameras' && r.status() === 502 && wrongCameraPassword) ||  // tried on purpose
+      (path === '/api/recover' && r.status() === 400 && swappedRecoveryWords);  // on purpose too
     if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} ${r.request().method()} ${path}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -208,6 +210,17 @@ try {
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Passphrase again').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Create the owner account' }).click();
+  // The household recovery key, once: 24 words and their QR code, to print.
+  await page.getByTestId('recovery-words').locator('li').first().waitFor();
+  const recoveryWords = (await page.getByTestId('recovery-words').locator('li').allTextContents())
+    .map((w) => w.trim());
+  check(recoveryWords.length === 24 && recoveryWords.every((w) => /^[a-z]{3,8}$/.test(w)),
+    `24 recovery words shown (${recoveryWords.length})`);
+  await accessible(page, '#/setup (recovery key)');
+  const keptKey = page.getByRole('button', { name: 'Continue' });
+  check(await keptKey.isDisabled(), 'Continue waits for "I have printed or written down"');
+  await page.getByLabel('I have printed or written down the recovery key').check();
+  await keptKey.click();
   const secret = (await page.getByTestId('totp-secret').textContent()).trim();
   check(await page.locator('img.qr').getAttribute('src').then((s) => s.startsWith('data:image/svg+xml,')),
     'QR code shown as a data: image');
@@ -567,6 +580,39 @@ try {
   check(manifest.display === 'standalone' && manifest.icons.some((i) => i.purpose === 'maskable'),
     'manifest: standalone with a maskable icon');
   log(`service worker caches the shell (${cached.length} files)`);
+
+  // ---- a forgotten passphrase: the recovery key from setup sets a new one ----
+  const NEW_PASSPHRASE = 'lantern-quarry-meadow-61-thistle';
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(/#\/login$/);
+  await page.getByRole('link', { name: 'Forgot your passphrase?' }).click();
+  await page.waitForURL(/#\/recover$/);
+  await accessible(page, '#/recover');
+  await page.getByLabel('Owner name').fill(OWNER);
+  const mistyped = [...recoveryWords];
+  mistyped[4] = 'qqqq';
+  await page.getByLabel('Recovery key (24 words)').fill(mistyped.join(' '));
+  await page.getByLabel('New passphrase', { exact: true }).fill(NEW_PASSPHRASE);
+  await page.getByLabel('New passphrase again').fill(NEW_PASSPHRASE);
+  swappedRecoveryWords = true;
+  await page.getByRole('button', { name: 'Set the new passphrase' }).click();
+  await page.getByText(/word 5 .* is not in the recovery word list/).waitFor();  // nothing changed
+  swappedRecoveryWords = false;
+  await page.getByLabel('Recovery key (24 words)').fill(recoveryWords.join('\n').toUpperCase());
+  await page.getByRole('button', { name: 'Set the new passphrase' }).click();
+  await page.getByText(/Your new passphrase is set/).waitFor();
+  await page.getByRole('link', { name: 'Log in' }).click();
+  await page.getByLabel('Name', { exact: true }).fill(OWNER);
+  await page.getByLabel('Passphrase', { exact: true }).fill(NEW_PASSPHRASE);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const recoveredCode = page.getByLabel(/Code from your authenticator app/);
+  await recoveredCode.waitFor();
+  const lastStep = step();
+  while (step() <= lastStep) await page.waitForTimeout(500);
+  await recoveredCode.fill(totp(secret));
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/#\/$/);
+  log('recovery key: a mistyped word is named, the right words set a new passphrase');
 
   // ---- every page: WCAG 2 A/AA (labels, names, contrast) by axe-core ----
   for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',

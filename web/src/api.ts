@@ -49,7 +49,10 @@ export class ApiError extends Error {
 
 let csrfToken = '';
 let onUnauthenticated: () => void = () => {};
-let reauthPrompt: (() => Promise<string | null>) | null = null;
+// 'confirm': a passphrase or TOTP code for a dangerous action; 'unlock': the passphrase,
+// which opens the household key (recordings) after the hub restarted.
+export type ReauthPurpose = 'confirm' | 'unlock';
+let reauthPrompt: ((purpose: ReauthPurpose) => Promise<string | null>) | null = null;
 
 export function setCsrfToken(token: string): void {
   csrfToken = token;
@@ -58,7 +61,7 @@ export function setUnauthenticatedHandler(f: () => void): void {
   onUnauthenticated = f;
 }
 // The UI registers a prompt that asks for the passphrase (null: the user cancelled).
-export function setReauthPrompt(f: () => Promise<string | null>): void {
+export function setReauthPrompt(f: (purpose: ReauthPurpose) => Promise<string | null>): void {
   reauthPrompt = f;
 }
 
@@ -101,13 +104,38 @@ export const get = <T>(path: string) => json<T>('GET', path);
 
 // Runs `call`; when the hub wants a fresh proof, asks for the passphrase (or a TOTP code),
 // POSTs /api/reauth and tries once more.
+// The household key's state: recordings play only while it is open.
+export interface Household { encrypted: boolean; unlocked: boolean; message: string }
+
+// Asks for the passphrase and proves it, which opens the recordings of a hub that
+// restarted while this browser stayed logged in. False: the user cancelled.
+export async function unlockRecordings(): Promise<boolean> {
+  if (!reauthPrompt) return false;
+  for (;;) {
+    const secret = await reauthPrompt('unlock');
+    if (secret === null) return false;
+    try {
+      await json('POST', '/api/reauth', { password: secret });
+      const h = await get<Household>('/api/household');
+      if (h.unlocked) return true;
+      throw new ApiError(423, 'Your account holds no copy of the recordings key yet: ask an owner to log in once, then try again.');
+    } catch (r) {
+      if (!(r instanceof ApiError) || r.status !== 403) throw r;
+    }
+  }
+}
+
 export async function withReauth<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
+    if (e instanceof ApiError && e.status === 423 && e.body.code === 'locked') {
+      if (await unlockRecordings()) return withReauth(call);
+      throw e;
+    }
     if (!(e instanceof ApiError) || !e.reauthRequired || !reauthPrompt) throw e;
     for (;;) {
-      const secret = await reauthPrompt();
+      const secret = await reauthPrompt('confirm');
       if (secret === null) throw new ApiError(403, 'cancelled: your passphrase was not confirmed');
       const body = /^\d{6}$/.test(secret) ? { code: secret } : { password: secret };
       try {

@@ -7,6 +7,7 @@ import { ReauthDialog } from './components/ReauthDialog';
 import { Status } from './components/Status';
 import { SetupPage } from './pages/Setup';
 import { LoginPage } from './pages/Login';
+import { RecoverPage } from './pages/Recover';
 import { GridPage } from './pages/Grid';
 import { CameraPage } from './pages/Camera';
 import { TimelinePage } from './pages/Timeline';
@@ -77,6 +78,9 @@ export function App() {
     case 'login':
       page = <LoginPage onSession={(s) => { adopt(s); navigate('/'); }} />;
       break;
+    case 'recover':
+      page = <RecoverPage />;
+      break;
     default:
       if (!session) {
         page = <LoginPage onSession={(s) => { adopt(s); }} />;
@@ -95,7 +99,7 @@ export function App() {
         default: page = <main class="page"><h1>Not found</h1><a href="#/">Back to the cameras</a></main>;
       }
   }
-  const showNav = session && route.page !== 'setup' && route.page !== 'login';
+  const showNav = session && route.page !== 'setup' && route.page !== 'login' && route.page !== 'recover';
   return (
     <>
       {showNav && <Nav session={session} current={location.hash || '#/'} onLogout={logout} />}

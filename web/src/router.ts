@@ -5,6 +5,7 @@ export type Route =
   | { page: 'grid' }
   | { page: 'setup' }
   | { page: 'login' }
+  | { page: 'recover' }
   | { page: 'camera'; id: number }
   | { page: 'timeline'; id: number }
   | { page: 'settings'; id: number }
@@ -18,7 +19,7 @@ export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
   const parts = path.split('/').filter(Boolean);
   if (parts.length === 0) return { page: 'grid' };
-  if (parts.length === 1 && ['setup', 'login', 'account', 'users', 'audit'].includes(parts[0])) {
+  if (parts.length === 1 && ['setup', 'login', 'recover', 'account', 'users', 'audit'].includes(parts[0])) {
     return { page: parts[0] } as Route;
   }
   if (parts.length === 2 && parts[0] === 'cameras' && parts[1] === 'add') return { page: 'addcamera' };

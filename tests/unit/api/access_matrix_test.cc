@@ -103,6 +103,10 @@ const Expect kTable[] = {
     {"DELETE", "/api/users/{uid}", "/api/users/999", false, false, false, true},
     {"DELETE", "/api/users/{uid}/sessions", "/api/users/999/sessions", false, false, false, true},
     {"GET", "/api/audit", "/api/audit", false, false, false, true},
+    {"GET", "/api/household", "/api/household", false, true, true, true},
+    {"POST", "/api/recover", "/api/recover", true, true, true, true},
+    {"POST", "/api/household/recovery-key", "/api/household/recovery-key", false, false, false,
+     true},
 };
 
 Method method_of(std::string_view m) {

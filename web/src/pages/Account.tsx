@@ -1,9 +1,11 @@
-// Who I am, change passphrase, two-factor on/off, and my sessions with revoke.
+// Who I am, change passphrase, two-factor on/off, my sessions with revoke, and (owners) a
+// new recovery key for the encrypted recordings.
 import { useEffect, useState } from 'preact/hooks';
 import { get, json, messageOf, withReauth, type Session } from '../api';
 import { dateTime, device } from '../format';
 import { Status } from '../components/Status';
 import { TotpEnrol } from '../components/TotpEnrol';
+import { RecoveryKey, type RecoveryKeyShown } from '../components/RecoveryKey';
 
 interface SessionRow {
   id: number; created: string; last_seen: string; source: string; user_agent: string;
@@ -17,6 +19,7 @@ export function AccountPage({ session, onSession }: {
   const [oldPass, setOldPass] = useState('');
   const [newPass, setNewPass] = useState('');
   const [enrolling, setEnrolling] = useState(false);
+  const [recovery, setRecovery] = useState<RecoveryKeyShown | null>(null);
   const [message, setMessage] = useState('');
   const [error, setError] = useState(false);
   const say = (m: string, e = false) => { setMessage(m); setError(e); };
@@ -45,6 +48,17 @@ export function AccountPage({ session, onSession }: {
       await withReauth(() => json('DELETE', '/api/totp'));
       say('Two-factor login is off.');
       void reloadSession();
+    } catch (err) {
+      say(messageOf(err), true);
+    }
+  };
+
+  const newRecoveryKey = async () => {
+    try {
+      const r = await withReauth(() =>
+        json<{ recovery_key: RecoveryKeyShown }>('POST', '/api/household/recovery-key'));
+      setRecovery(r.recovery_key);
+      say('A new recovery key is ready below; the earlier one no longer works.');
     } catch (err) {
       say(messageOf(err), true);
     }
@@ -86,6 +100,21 @@ export function AccountPage({ session, onSession }: {
           <button type="submit">Change passphrase</button>
         </form>
       </section>
+
+      {session.role === 'owner' && (
+        <section aria-labelledby="rk-title">
+          <h2 id="rk-title">Recovery key</h2>
+          {recovery ? (
+            <RecoveryKey shown={recovery} onDone={() => { setRecovery(null); say('Recovery key stored.'); }} />
+          ) : (
+            <>
+              <p>The recovery key (24 words, shown at setup) sets a new owner passphrase when every
+                passphrase is forgotten. Lost the printout? Make a new one: the old one stops working.</p>
+              <button type="button" onClick={newRecoveryKey}>Make a new recovery key</button>
+            </>
+          )}
+        </section>
+      )}
 
       <section aria-labelledby="tfa-title">
         <h2 id="tfa-title">Two-factor login</h2>

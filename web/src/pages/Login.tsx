@@ -60,6 +60,7 @@ export function LoginPage({ onSession }: { onSession: (s: Session) => void }) {
         )}
         <button type="submit" disabled={busy}>Log in</button>
       </form>
+      <p class="hint"><a href="#/recover">Forgot your passphrase?</a></p>
       <Status message={message} error={error} />
     </main>
   );

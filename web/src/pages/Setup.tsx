@@ -1,15 +1,17 @@
-// First run: the owner account from the one-time setup code, then TOTP enrolment and the
-// recovery codes. Shows the certificate fingerprint to check against the hub's console.
+// First run: the owner account from the one-time setup code, the household recovery key
+// (shown once), then TOTP enrolment and the recovery codes. Shows the certificate fingerprint to check against the hub's console.
 import { useEffect, useState } from 'preact/hooks';
 import { get, json, messageOf, type Session } from '../api';
 import { navigate } from '../router';
 import { Status } from '../components/Status';
 import { TotpEnrol } from '../components/TotpEnrol';
+import { RecoveryKey, type RecoveryKeyShown } from '../components/RecoveryKey';
 
 export function SetupPage({ onSession }: { onSession: (s: Session) => void }) {
   const [fingerprint, setFingerprint] = useState('');
   const [needed, setNeeded] = useState<boolean | null>(null);
-  const [step, setStep] = useState<'account' | 'totp'>('account');
+  const [step, setStep] = useState<'account' | 'recovery' | 'totp'>('account');
+  const [recovery, setRecovery] = useState<RecoveryKeyShown | null>(null);
   const [form, setForm] = useState({ code: '', username: '', password: '', again: '' });
   const [message, setMessage] = useState('');
   const [error, setError] = useState(false);
@@ -37,11 +39,17 @@ export function SetupPage({ onSession }: { onSession: (s: Session) => void }) {
     setMessage('Creating the owner account… (hashing the passphrase takes a moment)');
     setError(false);
     try {
-      const s = await json<Session>('POST', '/api/setup',
+      const s = await json<Session & { recovery_key?: RecoveryKeyShown }>('POST', '/api/setup',
         { code: form.code.trim(), username: form.username.trim(), password: form.password });
-      onSession(s);
+      const { recovery_key, ...session } = s;
+      onSession(session);
       setMessage('Owner account created.');
-      setStep('totp');
+      if (recovery_key) {
+        setRecovery(recovery_key);
+        setStep('recovery');
+      } else {
+        setStep('totp');
+      }
     } catch (err) {
       // The server's message says why a passphrase is refused and how to do better.
       setMessage(messageOf(err));
@@ -81,6 +89,8 @@ export function SetupPage({ onSession }: { onSession: (s: Session) => void }) {
             work well. It may not contain your name or "hearth".</p>
           <button type="submit" disabled={busy}>Create the owner account</button>
         </form>
+      ) : step === 'recovery' && recovery ? (
+        <RecoveryKey shown={recovery} onDone={() => { setRecovery(null); setStep('totp'); }} />
       ) : (
         <>
           <TotpEnrol onDone={() => navigate('/')} />

@@ -2,7 +2,7 @@
 // click or drag to scrub, playback as fragmented MP4 from /stream, speeds, event jumps, and
 // downloads (which need a fresh passphrase proof).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get, messageOf, request, withReauth, type Camera } from '../api';
+import { get, messageOf, request, unlockRecordings, withReauth, type Camera, type Household } from '../api';
 import { clock } from '../format';
 import { Status } from '../components/Status';
 import { presenceFeed, usePresence } from '../presence';
@@ -28,6 +28,7 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
   const [position, setPosition] = useState<number | null>(null);  // ms, what is showing
   const [speed, setSpeed] = useState(1);
   const [downloadMin, setDownloadMin] = useState(5);
+  const [locked, setLocked] = useState(false);  // the household key is not open: nothing plays
   const [message, setMessage] = useState('');
   const [error, setError] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
@@ -43,7 +44,22 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
 
   useEffect(() => {
     get<Camera>(`/api/cameras/${id}`).then(setCamera).catch(() => {});
+    checkLock();
   }, [id]);
+
+  const checkLock = () => {
+    get<Household>('/api/household').then((h) => setLocked(h.encrypted && !h.unlocked)).catch(() => {});
+  };
+  const unlock = async () => {
+    try {
+      if (await unlockRecordings()) {
+        setLocked(false);
+        say('Recordings unlocked.');
+      }
+    } catch (e) {
+      say(messageOf(e), true);
+    }
+  };
 
   useEffect(() => {
     const load = (first: boolean) => {
@@ -190,6 +206,13 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
           {[...new Set(othersHere.map((p) => p.user))].join(', ')}
         </p>
       )}
+      {locked && (
+        <div class="locked-banner" role="alert" data-testid="locked">
+          <p><strong>Recordings are locked.</strong> They are encrypted, and the hub restarted
+            since you logged in: nobody has opened them with a passphrase yet.</p>
+          <button type="button" onClick={unlock}>Unlock with my passphrase</button>
+        </div>
+      )}
       <div class="daypicker">
         <button type="button" onClick={() => setDay(startOfDay(day - DAY_MS / 2))}>
           ◀ Previous day</button>
@@ -226,7 +249,7 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
         aria-label="Recorded video" onTimeUpdate={onTimeUpdate}
         onPlay={() => presenceFeed.watching(id)} onPause={() => presenceFeed.watching(null)}
         onEnded={() => { presenceFeed.watching(null); onEnded(); }}
-        onError={() => say('This part of the recording cannot be played.', true)} />
+        onError={() => { say('This part of the recording cannot be played.', true); checkLock(); }} />
       <div class="controls">
         <button type="button" onClick={() => jumpEvent(-1)}>Previous event</button>
         <button type="button" onClick={() => jumpEvent(1)}>Next event</button>

@@ -1,5 +1,7 @@
 #include "store/accounts.h"
 
+#include <tuple>
+
 namespace hearth::store {
 namespace {
 
@@ -81,7 +83,10 @@ core::Result<core::UserId> insert_user(Database& db, const User& u) {
     return core::UserId(db.last_insert_id());
 }
 
-core::Result<crypto::SecretBytes> read_secret(Database& db, const char* sql, core::UserId id,
+// A TOTP seed: sealed text under the hub key (a seed stored as a bare blob by an older
+// version is sealed when the store opens).
+core::Result<crypto::SecretBytes> read_secret(Database& db, const crypto::SecretBox& box,
+                                              const char* sql, core::UserId id,
                                               std::string_view missing) {
     HEARTH_ASSIGN_OR_RETURN(auto s, db.prepare(sql));
     s.bind(1, id.value());
@@ -89,7 +94,12 @@ core::Result<crypto::SecretBytes> read_secret(Database& db, const char* sql, cor
     if (!row || s.column_is_null(0)) {
         return make_error(ErrorCode::kNotFound, std::string(missing));
     }
-    return crypto::SecretBytes::copy_of(s.column_blob(0));
+    const auto raw = s.column_blob(0);
+    const std::string_view text(reinterpret_cast<const char*>(raw.data()), raw.size());
+    if (crypto::SecretBox::is_sealed(text)) {
+        return box.open(text);
+    }
+    return crypto::SecretBytes::copy_of(raw);
 }
 
 // Whether the user exists; for telling kNotFound from a refused change. Caller holds mu_.
@@ -117,7 +127,42 @@ core::Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesy
     }
     // Deleted wraps and sessions are overwritten, not left in free pages.
     HEARTH_TRY(db.exec("PRAGMA secure_delete=ON"));
-    return std::unique_ptr<AccountStore>(new AccountStore(std::move(db)));
+    HEARTH_ASSIGN_OR_RETURN(auto box,
+                            crypto::SecretBox::load_or_create(path.parent_path() / "hub.key"));
+    std::unique_ptr<AccountStore> store(new AccountStore(std::move(db), std::move(box)));
+    HEARTH_TRY(store->seal_plain_totp());
+    return store;
+}
+
+core::Status AccountStore::seal_plain_totp() {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(
+        auto s, db_.prepare("SELECT id, totp_secret, totp_pending FROM users WHERE "
+                            "typeof(totp_secret) = 'blob' OR typeof(totp_pending) = 'blob'"));
+    std::vector<std::tuple<std::int64_t, std::string, std::string>> sealed;
+    for (;;) {
+        HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
+        if (!row) {
+            break;
+        }
+        auto seal = [&](int col) {
+            return s.column_is_null(col) ? std::string() : box_->seal(s.column_blob(col));
+        };
+        sealed.emplace_back(s.column_int(0), seal(1), seal(2));
+    }
+    s.reset();
+    for (const auto& [id, secret, pending] : sealed) {
+        HEARTH_ASSIGN_OR_RETURN(
+            auto u, db_.prepare("UPDATE users SET totp_secret = CASE WHEN ?1 = '' THEN NULL ELSE "
+                                "?1 END, totp_pending = CASE WHEN ?2 = '' THEN NULL ELSE ?2 END "
+                                "WHERE id = ?3"));
+        u.bind(1, secret).bind(2, pending).bind(3, id);
+        HEARTH_TRY(u.run());
+    }
+    if (!sealed.empty()) {
+        HEARTH_TRY(db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"));  // no clear copy in the WAL
+    }
+    return {};
 }
 
 core::Result<std::int64_t> AccountStore::count_users() {
@@ -282,14 +327,14 @@ core::Result<CameraRights> AccountStore::rights(core::UserId id) {
 core::Status AccountStore::set_totp_pending(core::UserId id, std::span<const std::uint8_t> secret) {
     std::lock_guard lock(mu_);
     HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("UPDATE users SET totp_pending = ? WHERE id = ?"));
-    s.bind_blob(1, secret).bind(2, id.value());
+    s.bind(1, box_->seal(secret)).bind(2, id.value());
     HEARTH_TRY(s.run());
     return check_changed(db_, "user");
 }
 
 core::Result<crypto::SecretBytes> AccountStore::totp_pending(core::UserId id) {
     std::lock_guard lock(mu_);
-    return read_secret(db_, "SELECT totp_pending FROM users WHERE id = ?", id,
+    return read_secret(db_, *box_, "SELECT totp_pending FROM users WHERE id = ?", id,
                        "no two-factor enrolment in progress");
 }
 
@@ -334,7 +379,7 @@ core::Status AccountStore::disable_totp(core::UserId id) {
 
 core::Result<crypto::SecretBytes> AccountStore::totp_secret(core::UserId id) {
     std::lock_guard lock(mu_);
-    return read_secret(db_, "SELECT totp_secret FROM users WHERE id = ?", id,
+    return read_secret(db_, *box_, "SELECT totp_secret FROM users WHERE id = ?", id,
                        "two-factor authentication is not enabled");
 }
 

@@ -3,8 +3,9 @@
 // throttling) lives in auth/; this is storage only.
 //
 // Session tokens and recovery codes are stored only as SHA-256 hex; passwords as
-// Argon2id strings. TOTP seeds must be readable to check codes, so they are stored
-// as they are (the household-key work will seal them) and read into guarded memory.
+// Argon2id strings. TOTP seeds must be readable to check codes before anyone is logged
+// in, so they are sealed under the hub key (crypto::SecretBox, `<data>/hub.key`, as camera
+// passwords are) and read into guarded memory.
 //
 // Thread-safety: every method is safe from any thread (one connection, one mutex).
 //
@@ -28,6 +29,7 @@
 #include "core/ids.h"
 #include "core/result.h"
 #include "crypto/secret.h"
+#include "crypto/secret_box.h"
 #include "store/sqlite.h"
 
 namespace hearth::store {
@@ -136,7 +138,11 @@ public:
     core::Status delete_setting(std::string_view key);
 
 private:
-    explicit AccountStore(Database db) : db_(std::move(db)) {}
+    AccountStore(Database db, std::shared_ptr<const crypto::SecretBox> box)
+        : box_(std::move(box)), db_(std::move(db)) {}
+    core::Status seal_plain_totp();
+
+    std::shared_ptr<const crypto::SecretBox> box_;  // seals TOTP seeds at rest
 
     std::mutex mu_;
     Database db_;  // GUARDED_BY(mu_)

@@ -427,3 +427,45 @@ TEST_F(AccountsTest, NamesThatAreNotAccountsStayOutOfTheAuditLog) {
 
 }  // namespace
 }  // namespace hearth::auth
+
+namespace hearth::auth {
+namespace {
+
+// TOTP seeds are sealed under the hub key: the database file never holds one in the clear,
+// and a seed stored in the clear by an older version is sealed when the store opens.
+TEST_F(AccountsTest, TotpSeedsAreSealedAtRest) {
+    make_owner();
+    auto seed = enable_totp("olivia");
+    const auto stored = [&] {
+        auto db = store::Database::open(dir_ / "hearth.db", store::Database::Mode::kReadWrite);
+        (void)db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        auto s = db->prepare("SELECT totp_secret FROM users WHERE name = 'olivia'");
+        return s && *s->step() ? s->column_text(0) : std::string();
+    };
+    const auto file_holds_seed = [&] {
+        std::ifstream in(dir_ / "hearth.db", std::ios::binary);
+        const std::string file{std::istreambuf_iterator<char>(in), {}};
+        return file.find(std::string(reinterpret_cast<const char*>(seed.data()), seed.size())) !=
+               std::string::npos;
+    };
+    EXPECT_EQ(stored().rfind("sb1:", 0), 0u);
+    EXPECT_FALSE(file_holds_seed());
+
+    // An older hub's clear seed: sealed at the next start, and logins still work.
+    {
+        auto db = store::Database::open(dir_ / "hearth.db", store::Database::Mode::kReadWrite);
+        auto put = db->prepare("UPDATE users SET totp_secret = ? WHERE name = 'olivia'");
+        put->bind_blob(1, seed.view());
+        ASSERT_TRUE(put->run());
+    }
+    world_.close();
+    world_.open();
+    EXPECT_EQ(stored().rfind("sb1:", 0), 0u);
+    EXPECT_FALSE(file_holds_seed());
+    clock_.advance(std::chrono::seconds(60));
+    auto out = login("olivia", kOwnerPass, crypto::totp_code(seed, clock_.now_us() / 1'000'000));
+    EXPECT_EQ(out.status, Status::kOk);
+}
+
+}  // namespace
+}  // namespace hearth::auth

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http_parse.h"
+#include "core/time_text.h"
 
 namespace hearth::api {
 namespace {
@@ -237,6 +238,45 @@ core::Result<CameraPatchBody> parse_camera_patch_body(std::string_view body) {
     if (!out.name && !out.enabled) {
         return bad("give 'name', 'enabled' or both");
     }
+    return out;
+}
+
+core::Result<DeleteRecordingsBody> parse_delete_recordings_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"camera", "all", "start", "end"}));
+    DeleteRecordingsBody out;
+    if (const auto it = j.find("camera"); it != j.end() && !it->is_null()) {
+        if (!it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+            return bad("'camera' must be a camera id");
+        }
+        out.camera = it->get<std::int64_t>();
+    }
+    if (const auto it = j.find("all"); it != j.end() && !it->is_null()) {
+        if (!it->is_boolean()) {
+            return bad("'all' must be true or false");
+        }
+        out.all = it->get<bool>();
+    }
+    HEARTH_ASSIGN_OR_RETURN(const auto start, text(j, "start", false, 64));
+    HEARTH_ASSIGN_OR_RETURN(const auto end, text(j, "end", false, 64));
+    if (out.all) {
+        if (!start.empty() || !end.empty()) {
+            return bad("give either 'all': true or 'start' and 'end', not both");
+        }
+        return out;
+    }
+    if (start.empty() || end.empty()) {
+        return bad("give 'start' and 'end' (ISO 8601 or Unix seconds), or 'all': true");
+    }
+    auto from = core::parse_time(start);
+    auto to = core::parse_time(end);
+    if (!from || !to) {
+        return bad("'start' and 'end' must be ISO 8601 times or Unix seconds");
+    }
+    if (*to <= *from) {
+        return bad("'end' must be after 'start'");
+    }
+    out.start_us = *from;
+    out.end_us = *to;
     return out;
 }
 

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "crypto/secret.h"
 
@@ -45,6 +46,14 @@ struct RecoverBody {
     std::string username;
     crypto::SecretBytes recovery_key;  // the words as typed
     crypto::SecretBytes password;
+};
+
+// POST /api/recordings/delete: everything (of one camera or all), or a time range.
+struct DeleteRecordingsBody {
+    std::optional<std::int64_t> camera;  // none: every camera
+    bool all = false;                    // every recording, whatever its time
+    core::WallMicros start_us = 0;       // with !all: [start, end)
+    core::WallMicros end_us = 0;
 };
 
 struct PasswordChangeBody {
@@ -119,6 +128,7 @@ core::Result<LoginBody> parse_login_body(std::string_view body, bool form);
 core::Result<ReauthBody> parse_reauth_body(std::string_view body);
 core::Result<PasswordChangeBody> parse_password_change_body(std::string_view body);
 core::Result<RecoverBody> parse_recover_body(std::string_view body);
+core::Result<DeleteRecordingsBody> parse_delete_recordings_body(std::string_view body);
 core::Result<CodeBody> parse_code_body(std::string_view body);
 core::Result<NewUserBody> parse_new_user_body(std::string_view body);
 core::Result<UserPatchBody> parse_user_patch_body(std::string_view body);

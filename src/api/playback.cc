@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <optional>
+
 #include "media/fmp4_reader.h"
 
 namespace hearth::api {
@@ -31,40 +34,91 @@ core::Result<std::unique_ptr<PlaybackBody>> PlaybackBody::open(
     body->data_dir_ = std::move(data_dir);
     body->opener_ = std::move(opener);
     body->on_damage_ = std::move(on_damage);
-    const auto& first = pieces.front();
-    HEARTH_ASSIGN_OR_RETURN(const auto* reader, body->reader_for(first));
-    HEARTH_ASSIGN_OR_RETURN(body->init_, reader->read(0, first.init_bytes));
-    HEARTH_ASSIGN_OR_RETURN(auto info, media::fmp4::parse_init_segment(body->init_));
-    body->timescales_ = info.timescales;
-    // The range starts at the earliest decode time in its first fragment (audio may lead video).
-    HEARTH_ASSIGN_OR_RETURN(auto first_fragment,
-                            reader->read(first.fragment.offset, first.fragment.bytes));
-    std::vector<std::uint8_t> probe = body->init_;
-    probe.insert(probe.end(), first_fragment.begin(), first_fragment.end());
-    HEARTH_ASSIGN_OR_RETURN(auto located, media::fmp4::scan_fragments(probe));
-    if (located.empty()) {
-        return core::make_error(core::ErrorCode::kDataLoss, "recording fragment is damaged");
-    }
-    body->base_us_ = located.front().earliest_us;
+    auto damaged = [&](const store::PlaybackPiece& p, const core::Error& why) {
+        spdlog::warn("playback: {} left out: {}", p.path, why.message);
+        if (body->on_damage_) {
+            body->on_damage_(p, why);
+        }
+    };
 
-    // Keep pieces up to the first file whose init segment differs.
-    core::SegmentId checked = first.segment;
-    body->size_ = body->init_.size();
-    for (auto& p : pieces) {
-        auto r = body->reader_for(p);
-        if (!r) {
-            break;
-        }
-        if (p.segment != checked) {
-            auto other = (*r)->read(0, p.init_bytes);
-            if (!other || *other != body->init_) {
-                break;
+    // Each file's init segment, once; a file whose init or key is damaged is left out whole
+    // (and reported), like a damaged fragment, so the rest of the range still plays.
+    std::map<std::int64_t, std::optional<std::vector<std::uint8_t>>> inits;
+    std::optional<core::Error> locked;
+    auto init_of = [&](const store::PlaybackPiece& p) -> const std::vector<std::uint8_t>* {
+        auto [it, fresh] = inits.try_emplace(p.segment.value());
+        if (fresh) {
+            auto reader = body->reader_for(p);
+            auto init = reader ? (*reader)->read(0, p.init_bytes)
+                               : core::Result<std::vector<std::uint8_t>>(reader.error());
+            if (init && !media::fmp4::parse_init_segment(*init)) {
+                init = core::make_error(core::ErrorCode::kDataLoss, "its init segment is damaged");
             }
-            checked = p.segment;
+            if (!init && init.error().code == core::ErrorCode::kFailedPrecondition) {
+                locked = init.error();  // the household key: nothing in range can be opened
+            } else if (!init) {
+                damaged(p, init.error());
+            } else {
+                it->second = std::move(*init);
+            }
         }
-        auto plain = (*r)->plain_size(p.fragment.bytes);
-        if (!plain) {
+        return it->second ? &*it->second : nullptr;
+    };
+
+    // The stream starts at the first keyframe fragment that opens; its earliest decode time
+    // (audio may lead video) becomes zero.
+    std::size_t start = 0;
+    for (; start < pieces.size(); ++start) {
+        const auto& p = pieces[start];
+        const auto* init = init_of(p);
+        if (locked) {
+            return *locked;
+        }
+        if (init == nullptr || !p.fragment.keyframe) {
+            continue;
+        }
+        auto reader = body->reader_for(p);
+        auto bytes = reader ? (*reader)->read(p.fragment.offset, p.fragment.bytes)
+                            : core::Result<std::vector<std::uint8_t>>(reader.error());
+        std::vector<std::uint8_t> probe = *init;
+        if (bytes) {
+            probe.insert(probe.end(), bytes->begin(), bytes->end());
+        }
+        auto located = bytes ? media::fmp4::scan_fragments(probe)
+                             : core::Result<std::vector<media::fmp4::FragmentLocation>>(bytes.error());
+        if (located && located->size() == 1) {
+            body->init_ = *init;
+            body->base_us_ = located->front().earliest_us;
+            HEARTH_ASSIGN_OR_RETURN(auto info, media::fmp4::parse_init_segment(body->init_));
+            body->timescales_ = info.timescales;
             break;
+        }
+        damaged(p, located ? core::make_error(core::ErrorCode::kDataLoss, "not one whole fragment")
+                           : located.error());
+    }
+    if (start == pieces.size()) {
+        return core::make_error(core::ErrorCode::kDataLoss,
+                                "no fragment of this range can be read: every file in it was "
+                                "altered or is missing");
+    }
+
+    // Keep pieces up to the first file whose init segment differs (the camera changed codec
+    // or size): the client asks again from there.
+    body->size_ = body->init_.size();
+    for (std::size_t i = start; i < pieces.size(); ++i) {
+        auto& p = pieces[i];
+        const auto* init = init_of(p);
+        if (init == nullptr) {
+            continue;  // reported once; its fragments are left out
+        }
+        if (*init != body->init_) {
+            break;
+        }
+        auto r = body->reader_for(p);
+        auto plain = r ? (*r)->plain_size(p.fragment.bytes) : core::Result<std::int64_t>(r.error());
+        if (!plain) {
+            damaged(p, plain.error());
+            continue;
         }
         body->size_ += static_cast<std::uint64_t>(*plain);
         body->plain_sizes_.push_back(*plain);

@@ -9,6 +9,7 @@
 
 #include "api/bodies.h"
 #include "api/playback.h"
+#include "media/recorder.h"
 #include "core/time_text.h"
 
 namespace hearth::api {
@@ -277,6 +278,7 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
     const Rule kPublic{Access::kPublic, {}, false};
     const Rule kSession{Access::kSession, {}, false};
     const Rule kOwner{Access::kOwner, {}, false};
+    const Rule kOwnerReauth{Access::kOwner, {}, true};
     const Rule kSeesCamera{Access::kCamera, {}, false};
     const Rule kRecordings{Access::kCamera, auth::Right::kRecordings, false};
     // A download leaves the hub for good: an export, so it needs a fresh proof.
@@ -391,6 +393,49 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
                                                    {"segments", s},
                                                    {"segments_truncated", segments->size() >= 2000}}
                                                   .dump());
+               });
+
+    // Deleting recordings: owners only, with a fresh proof; keys first, then files.
+    router.add(Method::kPost, "/api/recordings/delete", kOwnerReauth,
+               [hub](const Request& req, Caller& caller) {
+                   auto body = parse_delete_recordings_body(req.body);
+                   if (!body) {
+                       return Response::error(400, body.error().message, req);
+                   }
+                   std::optional<core::CameraId> camera;
+                   if (body->camera) {
+                       auto found = hub.index->get_camera(core::CameraId(*body->camera));
+                       if (!found) {
+                           return Response::error(404, "no such camera", req);
+                       }
+                       camera = found->id;
+                   }
+                   const auto from = body->all ? std::numeric_limits<std::int64_t>::min()
+                                               : body->start_us;
+                   const auto to = body->all ? std::numeric_limits<std::int64_t>::max()
+                                             : body->end_us;
+                   auto report = media::shred_recordings(*hub.index, hub.data_dir, camera, from, to);
+                   if (!report) {
+                       spdlog::error("delete recordings: {}", report.error().message);
+                       return internal(req);
+                   }
+                   const std::string what =
+                       (camera ? "camera " + std::to_string(camera->value()) : "all cameras") +
+                       (body->all ? ", everything"
+                                  : ", " + core::format_time(from) + " to " + core::format_time(to));
+                   audit_camera(hub, caller.name(), "recording.delete",
+                                camera.value_or(core::CameraId()), req.remote_address,
+                                what + ": " + report->describe() + "; keys destroyed");
+                   json out{{"deleted_files", report->segments},
+                            {"deleted_bytes", report->bytes},
+                            {"keys_destroyed", report->segments},
+                            {"files_left", report->files_left},
+                            {"summary", report->describe()}};
+                   if (report->segments > 0) {
+                       out["from"] = core::format_time(report->first_us);
+                       out["to"] = core::format_time(report->last_us);
+                   }
+                   return Response::json(200, out.dump());
                });
 
     router.add(

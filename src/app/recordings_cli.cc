@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
+#include <limits>
 
 #include "api/playback.h"
 #include "app/cli_support.h"
@@ -11,6 +13,7 @@
 #include "crypto/password.h"
 #include "crypto/recovery_words.h"
 #include "media/fmp4_reader.h"
+#include "media/recorder.h"
 
 namespace hearth::app {
 namespace {
@@ -183,6 +186,124 @@ int run_export(const RecordingCommands& c, Opened& o) {
     return 0;
 }
 
+bool confirmed(const RecordingCommands& c, const std::string& what) {
+    if (c.yes) {
+        return true;
+    }
+    if (::isatty(STDIN_FILENO) == 0) {
+        std::fprintf(stderr, "hearth: this destroys %s for good; pass --yes to confirm\n",
+                     what.c_str());
+        return false;
+    }
+    std::fprintf(stderr, "This destroys %s for good. Type yes to go on: ", what.c_str());
+    std::string answer;
+    std::getline(std::cin, answer);
+    return answer == "yes";
+}
+
+int run_delete(const RecordingCommands& c, Opened& o) {
+    std::optional<core::CameraId> camera;
+    if (!c.camera.empty()) {
+        auto found = o.index->find_camera(c.camera);
+        if (!found) {
+            return fail(found.error());
+        }
+        camera = found->id;
+    }
+    core::WallMicros from = std::numeric_limits<std::int64_t>::min();
+    core::WallMicros to = std::numeric_limits<std::int64_t>::max();
+    if (!c.all) {
+        auto start = core::parse_time(c.start);
+        auto end = core::parse_time(c.end);
+        if (c.start.empty() || c.end.empty() || !start || !end || *end <= *start) {
+            return fail(make_error(ErrorCode::kInvalidArgument,
+                                   "give --start and --end (end after start), or --all"));
+        }
+        from = *start;
+        to = *end;
+    }
+    const std::string what =
+        (camera ? "the recordings of " + c.camera : std::string("the recordings of every camera")) +
+        (c.all ? "" : " from " + core::format_time(from) + " to " + core::format_time(to));
+    if (!confirmed(c, what)) {
+        return 1;
+    }
+    auto report = media::shred_recordings(*o.index, o.index_dir, camera, from, to);
+    if (!report) {
+        return fail(report.error());
+    }
+    store::AuditEntry entry;
+    entry.at_us = o.clock.now_us();
+    entry.actor = cli_actor();
+    entry.action = "recording.delete";
+    entry.target = camera ? "camera " + std::to_string(camera->value()) : "all cameras";
+    entry.source = "local";
+    entry.detail = what + ": " + report->describe() + "; keys destroyed";
+    if (auto r = o.audit->append(std::move(entry)); !r) {
+        return fail(r.error());
+    }
+    std::printf("deleted %s: keys destroyed first, then the files%s\n",
+                report->describe().c_str(),
+                report->files_left ? " (some files could not be removed; they cannot be read)"
+                                   : "");
+    return 0;
+}
+
+// Overwrites a file's bytes before unlinking it: keys and wraps must not survive in free
+// blocks (best effort: flash storage may keep old copies, which is why keys are small).
+void shred_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            const std::vector<std::uint8_t> zeros(64 * 1024, 0);
+            for (std::uintmax_t done = 0; done < size;) {
+                const auto n = std::min<std::uintmax_t>(zeros.size(), size - done);
+                if (::write(fd, zeros.data(), n) <= 0) {
+                    break;
+                }
+                done += n;
+            }
+            ::fdatasync(fd);
+            ::close(fd);
+        }
+    }
+    std::filesystem::remove(path, ec);
+}
+
+int run_factory_reset(const RecordingCommands& c, const core::Config& config) {
+    const auto& dir = config.data_dir;
+    if (!std::filesystem::exists(dir / "hearth.db")) {
+        return fail(make_error(ErrorCode::kNotFound, "no hub data in " + dir.string()));
+    }
+    if (!confirmed(c, "every key, account and recording in " + dir.string() +
+                          " (stop the hub first)")) {
+        return 1;
+    }
+    // Keys first: once they are gone, nothing left behind can be read.
+    int keys = 0;
+    for (const char* name : {"setup.key", "hub.key"}) {
+        if (std::filesystem::exists(dir / name)) {
+            shred_file(dir / name);
+            ++keys;
+        }
+    }
+    // The database holds the household key's wraps, the sealed segment keys and accounts.
+    for (const char* name : {"hearth.db", "hearth.db-wal", "hearth.db-shm"}) {
+        if (std::filesystem::exists(dir / name)) {
+            shred_file(dir / name);
+        }
+    }
+    std::error_code ec;
+    const auto recordings = std::filesystem::remove_all(dir / "recordings", ec);
+    std::printf("factory reset: %d key files and the database (accounts, household key, "
+                "recording keys) overwritten and removed, %llu recording files and folders "
+                "deleted. The next start makes new keys and a new setup code.\n",
+                keys, static_cast<unsigned long long>(ec ? 0 : recordings));
+    return ec ? 1 : 0;
+}
+
 }  // namespace
 
 void add_recording_commands(CLI::App& cli, RecordingCommands& c,
@@ -207,6 +328,18 @@ void add_recording_commands(CLI::App& cli, RecordingCommands& c,
         ->required();
     c.export_range->add_option("--end", c.end, "End: ISO 8601 time or Unix seconds")->required();
     c.export_range->add_option("--out", c.out, "The MP4 file to create")->required();
+    c.remove = rec->add_subcommand(
+        "delete", "Destroy recordings: keys first, then files (a range, a camera, or --all)");
+    add_common(c.remove);
+    c.remove->add_option("camera", c.camera, "Camera id or name (all cameras when omitted)");
+    c.remove->add_option("--start", c.start, "Start: ISO 8601 time or Unix seconds");
+    c.remove->add_option("--end", c.end, "End: ISO 8601 time or Unix seconds");
+    c.remove->add_flag("--all", c.all, "Every recording (of the camera, or of all cameras)");
+    c.remove->add_flag("--yes", c.yes, "Do not ask for confirmation");
+    c.factory_reset = cli.add_subcommand(
+        "factory-reset", "Wipe keys, accounts and recordings of a stopped hub");
+    add_common(c.factory_reset);
+    c.factory_reset->add_flag("--yes", c.yes, "Do not ask for confirmation");
     for (auto* cmd : {c.verify, c.export_range}) {
         cmd->add_option("--user", c.user, "Whose passphrase opens the recordings")->required();
         cmd->add_flag("--stdin", c.stdin_secrets,
@@ -216,7 +349,11 @@ void add_recording_commands(CLI::App& cli, RecordingCommands& c,
 
 std::optional<int> run_recording_commands(const RecordingCommands& c,
                                           const core::Config& config) {
-    if (!c.recover->parsed() && !c.verify->parsed() && !c.export_range->parsed()) {
+    if (c.factory_reset->parsed()) {
+        return run_factory_reset(c, config);
+    }
+    if (!c.recover->parsed() && !c.verify->parsed() && !c.export_range->parsed() &&
+        !c.remove->parsed()) {
         return std::nullopt;
     }
     auto opened = open_accounts(config);
@@ -228,6 +365,9 @@ std::optional<int> run_recording_commands(const RecordingCommands& c,
     }
     if (c.verify->parsed()) {
         return run_verify(c, **opened);
+    }
+    if (c.remove->parsed()) {
+        return run_delete(c, **opened);
     }
     return run_export(c, **opened);
 }

@@ -1,6 +1,8 @@
-// `hearth recover`, `hearth recordings verify|export`: the household key from the command
-// line. Recordings are encrypted, so each command proves a passphrase (or the recovery key)
-// first; every export goes to the audit log.
+// `hearth recover`, `hearth recordings verify|export|delete`, `hearth factory-reset`: the
+// household key and the recordings from the command line. Reading recordings proves a
+// passphrase (or the recovery key) first; every export and deletion goes to the audit log.
+// Deleting destroys keys before files (crypto-shredding) and needs no passphrase: whoever
+// runs commands on the hub's data directory can delete it anyway.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -18,6 +20,8 @@ struct RecordingCommands {
     CLI::App* recover = nullptr;
     CLI::App* verify = nullptr;
     CLI::App* export_range = nullptr;
+    CLI::App* remove = nullptr;
+    CLI::App* factory_reset = nullptr;
 
     std::string user;
     bool stdin_secrets = false;  // passphrase (and recovery words) as lines on standard input
@@ -25,6 +29,8 @@ struct RecordingCommands {
     std::string start;
     std::string end;
     std::string out;
+    bool all = false;
+    bool yes = false;  // confirmed on the command line: no question asked
 };
 
 void add_recording_commands(CLI::App& cli, RecordingCommands& c,

@@ -130,13 +130,13 @@ core::Result<std::int64_t> apply_retention(store::Index& index,
                             index.retention_candidates(clock.now_us(), policy.max_age_us, budget));
     std::int64_t freed = 0;
     for (const auto& seg : victims) {
+        // The key first (the row holds it), then the file: what is left can never be read.
+        HEARTH_TRY(index.delete_segment(seg.id));
         std::error_code ec;
         std::filesystem::remove(data_dir / seg.path, ec);
         if (ec) {
             spdlog::warn("retention: cannot delete {}: {}", seg.path, ec.message());
-            continue;
         }
-        HEARTH_TRY(index.delete_segment(seg.id));
         freed += seg.bytes;
     }
     if (!victims.empty()) {

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "core/time_text.h"
 #include "crypto/chunk_cipher.h"
 #include "media/fmp4_reader.h"
 #include "media/fmp4_writer.h"
@@ -266,6 +267,16 @@ void Recorder::flush_fragment() {
     f.keyframe = info.starts_with_keyframe;
     file_bytes_ += f.bytes;
     if (auto r = index_.add_fragment(segment_, f); !r) {
+        if (r.error().code == core::ErrorCode::kNotFound) {
+            // Deleted by the household while being written: its key is gone, so is the file;
+            // recording goes on in a new file from the next keyframe.
+            ::close(fd_);
+            fd_ = -1;
+            file_key_ = {};
+            std::error_code ec;
+            std::filesystem::remove(data_dir_ / segment_path_, ec);
+            return;
+        }
         fail("cannot index recording: " + r.error().message);
         return;
     }
@@ -354,6 +365,7 @@ bool Recorder::open_segment(core::WallMicros start_us) {
     }
     fd_ = fd;
     segment_ = *seg;
+    segment_path_ = rel;
     segment_start_us_ = start_us;
     file_bytes_ = static_cast<std::int64_t>(init->size());
     sequence_ = 0;
@@ -404,6 +416,38 @@ void Recorder::emit(const std::string& kind, const std::string& detail) {
     if (events_) {
         events_(e);
     }
+}
+
+std::string ShredReport::describe() const {
+    if (segments == 0) {
+        return "nothing was recorded there";
+    }
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MB", static_cast<double>(bytes) / 1e6);
+    return std::to_string(segments) + (segments == 1 ? " file, " : " files, ") + size + ", " +
+           core::format_time(first_us) + " to " + core::format_time(last_us);
+}
+
+core::Result<ShredReport> shred_recordings(store::Index& index,
+                                           const std::filesystem::path& data_dir,
+                                           std::optional<core::CameraId> camera,
+                                           core::WallMicros from_us, core::WallMicros to_us) {
+    HEARTH_ASSIGN_OR_RETURN(auto gone, index.shred_segments(camera, from_us, to_us));
+    ShredReport report;
+    for (const auto& seg : gone) {
+        report.first_us = report.segments == 0 ? seg.start_us : std::min(report.first_us, seg.start_us);
+        report.last_us = std::max(report.last_us, seg.end_us);
+        ++report.segments;
+        report.bytes += seg.bytes;
+        std::error_code ec;
+        std::filesystem::remove(data_dir / seg.path, ec);
+        if (ec) {
+            ++report.files_left;
+            spdlog::warn("deleted recording {}: its key is gone but the file stays: {}", seg.path,
+                         ec.message());
+        }
+    }
+    return report;
 }
 
 core::Result<std::vector<std::string>> recover_segments(store::Index& index,

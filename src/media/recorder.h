@@ -112,12 +112,30 @@ private:
     int fd_ = -1;
     crypto::SecretBytes file_key_;  // the open file's key (empty when in the clear)
     core::SegmentId segment_;
+    std::string segment_path_;  // relative to data_dir_
     std::int64_t segment_start_us_ = 0;
     std::int64_t file_bytes_ = 0;
     std::uint32_t sequence_ = 0;
     std::int64_t failed_at_us_ = 0;          // nonzero while recording is failing
     bool offline_reported_ = false;
 };
+
+// What shred_recordings() destroyed.
+struct ShredReport {
+    std::int64_t segments = 0;
+    std::int64_t bytes = 0;
+    core::WallMicros first_us = 0;  // the destroyed recordings span [first, last)
+    core::WallMicros last_us = 0;
+    std::int64_t files_left = 0;    // files that could not be removed (unreadable anyway)
+    std::string describe() const;   // "12 files, 48.2 MB, 10:00:00Z to 10:12:00Z"
+};
+
+// Deletes recordings by crypto-shredding: the segments' keys go from the index first
+// (Index::shred_segments), the files after. A recorder writing a deleted file drops it.
+core::Result<ShredReport> shred_recordings(store::Index& index,
+                                           const std::filesystem::path& data_dir,
+                                           std::optional<core::CameraId> camera,
+                                           core::WallMicros from_us, core::WallMicros to_us);
 
 // Startup check after a crash: every segment not closed cleanly is compared with
 // its file; the index keeps only fragments that are whole on disk, and bytes

@@ -507,16 +507,33 @@ core::Result<core::SegmentId> Index::begin_segment(core::CameraId camera, const 
                                                    const std::string& codecs,
                                                    const std::vector<std::uint8_t>& sealed_key) {
     std::lock_guard lock(mu_);
-    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("INSERT INTO segments (camera_id, path, start_us, "
-                                                "end_us, bytes, init_bytes, codecs, sealed_key) "
-                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    s.bind(1, camera.value()).bind(2, path).bind(3, start_us).bind(4, start_us);
-    s.bind(5, init_bytes).bind(6, init_bytes).bind(7, codecs);
+    Database::Transaction tx(db_);
+    HEARTH_TRY(tx.began());
+    // Ids are never reused (SQLite would reuse the largest after a delete): a recorder still
+    // writing a deleted segment must not add fragments to someone else's.
+    HEARTH_ASSIGN_OR_RETURN(
+        auto next, db_.prepare("SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM settings "
+                               "WHERE key = 'segments.last_id'), 0), COALESCE((SELECT MAX(id) "
+                               "FROM segments), 0)) + 1"));
+    HEARTH_TRY(next.step());
+    const std::int64_t id = next.column_int(0);
+    next.reset();
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("INSERT INTO segments (id, camera_id, path, "
+                                                "start_us, end_us, bytes, init_bytes, codecs, "
+                                                "sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    s.bind(1, id).bind(2, camera.value()).bind(3, path).bind(4, start_us).bind(5, start_us);
+    s.bind(6, init_bytes).bind(7, init_bytes).bind(8, codecs);
     if (!sealed_key.empty()) {
-        s.bind(8, sealed_key);
+        s.bind(9, sealed_key);
     }
     HEARTH_TRY(s.run());
-    return core::SegmentId(db_.last_insert_id());
+    HEARTH_ASSIGN_OR_RETURN(auto last, db_.prepare("INSERT INTO settings (key, value) VALUES "
+                                                   "('segments.last_id', ?) ON CONFLICT (key) DO "
+                                                   "UPDATE SET value = excluded.value"));
+    last.bind(1, std::to_string(id));
+    HEARTH_TRY(last.run());
+    HEARTH_TRY(tx.commit());
+    return core::SegmentId(id);
 }
 
 core::Status Index::add_fragment(core::SegmentId segment, const Fragment& f) {
@@ -528,11 +545,14 @@ core::Status Index::add_fragment(core::SegmentId segment, const Fragment& f) {
                                                   "VALUES (?, ?, ?, ?, ?, ?, ?)"));
     ins.bind(1, segment.value()).bind(2, f.seq).bind(3, f.start_us).bind(4, f.duration_us);
     ins.bind(5, f.offset).bind(6, f.bytes).bind(7, std::int64_t{f.keyframe ? 1 : 0});
-    HEARTH_TRY(ins.run());
     HEARTH_ASSIGN_OR_RETURN(auto upd, db_.prepare("UPDATE segments SET end_us = MAX(end_us, ?), "
                                                   "bytes = MAX(bytes, ?) WHERE id = ?"));
     upd.bind(1, f.start_us + f.duration_us).bind(2, f.offset + f.bytes).bind(3, segment.value());
     HEARTH_TRY(upd.run());
+    if (db_.changes() == 0) {
+        return make_error(ErrorCode::kNotFound, "the segment was deleted");
+    }
+    HEARTH_TRY(ins.run());
     return tx.commit();
 }
 
@@ -776,6 +796,34 @@ core::Status Index::delete_segment(core::SegmentId segment) {
     HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("DELETE FROM segments WHERE id = ?"));
     s.bind(1, segment.value());
     return s.run();
+}
+
+core::Result<std::vector<Segment>> Index::shred_segments(std::optional<core::CameraId> camera,
+                                                         core::WallMicros from_us,
+                                                         core::WallMicros to_us) {
+    std::vector<Segment> gone;
+    {
+        std::lock_guard lock(mu_);
+        Database::Transaction tx(db_);
+        HEARTH_TRY(tx.began());
+        HEARTH_ASSIGN_OR_RETURN(
+            auto s, db_.prepare(std::string("SELECT ") + kSegmentColumns +
+                                " FROM segments WHERE (?1 = 0 OR camera_id = ?1) AND end_us > ?2 "
+                                "AND start_us < ?3 ORDER BY start_us"));
+        s.bind(1, camera ? camera->value() : std::int64_t{0}).bind(2, from_us).bind(3, to_us);
+        HEARTH_ASSIGN_OR_RETURN(gone, query_segments(s));
+        s.reset();
+        HEARTH_ASSIGN_OR_RETURN(auto del, db_.prepare("DELETE FROM segments WHERE id = ?"));
+        for (const auto& seg : gone) {
+            del.bind(1, seg.id.value());
+            HEARTH_TRY(del.run());
+            del.reset();
+        }
+        HEARTH_TRY(tx.commit());
+        // secure_delete zeroed the freed pages; the WAL must not keep the keys either.
+        HEARTH_TRY(db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
+    return gone;
 }
 
 core::Status Index::pin(core::CameraId camera, core::WallMicros from_us, core::WallMicros to_us,

@@ -126,6 +126,7 @@ public:
                                                 const std::string& codecs,
                                                 const std::vector<std::uint8_t>& sealed_key = {});
     // Indexes one fragment already written to the file, and extends the segment.
+    // kNotFound when the segment was deleted meanwhile (shred_segments).
     core::Status add_fragment(core::SegmentId segment, const Fragment& fragment);
     core::Status finish_segment(core::SegmentId segment);
     core::Result<std::vector<Segment>> incomplete_segments();
@@ -154,6 +155,13 @@ public:
                                                             std::int64_t max_age_us,
                                                             std::int64_t max_bytes);
     core::Status delete_segment(core::SegmentId segment);
+    // Crypto-shredding: removes every segment of `camera` (all cameras when none) overlapping
+    // [from, to), with its sealed key, in one transaction, and truncates the WAL so no copy
+    // of a key survives in the database; the caller deletes the files after. Whole files go:
+    // the returned segments say exactly which times were destroyed.
+    core::Result<std::vector<Segment>> shred_segments(std::optional<core::CameraId> camera,
+                                                      core::WallMicros from_us,
+                                                      core::WallMicros to_us);
     core::Status pin(core::CameraId camera, core::WallMicros from_us, core::WallMicros to_us,
                      core::WallMicros until_us);
     core::Result<std::int64_t> total_bytes(std::optional<core::CameraId> camera = std::nullopt);

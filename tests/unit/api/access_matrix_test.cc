@@ -104,6 +104,7 @@ const Expect kTable[] = {
     {"DELETE", "/api/users/{uid}/sessions", "/api/users/999/sessions", false, false, false, true},
     {"GET", "/api/audit", "/api/audit", false, false, false, true},
     {"GET", "/api/household", "/api/household", false, true, true, true},
+    {"POST", "/api/recordings/delete", "/api/recordings/delete", false, false, false, true},
     {"POST", "/api/recover", "/api/recover", true, true, true, true},
     {"POST", "/api/household/recovery-key", "/api/household/recovery-key", false, false, false,
      true},

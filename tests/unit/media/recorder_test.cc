@@ -366,5 +366,47 @@ TEST_F(RecorderTest, RecoveryOfAnEncryptedFileCutsWhatWasNotIndexed) {
     }
 }
 
+// Deleting recordings while one is being written: the keys go first, the files after, and
+// the recorder drops the deleted file and goes on in a new one, without an error.
+TEST_F(RecorderTest, ShreddingWhileRecordingDestroysKeysThenFilesAndRecordingGoesOn) {
+    auto household = crypto::HouseholdKey::generate();
+    RecorderOptions o;
+    o.household = household->public_key();
+    Recorder r(cam_, *index_, dir_, clock_, o);
+    r.start();
+    r.on_tracks({video_, audio_});
+    feed(r, 4, 15);
+    for (int i = 0; i < 200 && r.stats().fragments < 3; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    auto before = *index_->segments(cam_, 0, kT0 * 2);
+    ASSERT_EQ(before.size(), 1u);
+    const auto old_file = dir_ / before[0].path;
+    auto report = shred_recordings(*index_, dir_, cam_, INT64_MIN, INT64_MAX);
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_EQ(report->segments, 1);
+    EXPECT_EQ(report->files_left, 0);
+    EXPECT_FALSE(std::filesystem::exists(old_file));
+    EXPECT_TRUE(index_->segments(cam_, 0, kT0 * 2)->empty());
+    // The database keeps no copy of the destroyed key (secure_delete, WAL truncated).
+    const std::string key(before[0].sealed_key.begin(), before[0].sealed_key.end());
+    for (const char* name : {"hearth.db", "hearth.db-wal"}) {
+        const auto bytes = read_file(dir_ / name);
+        EXPECT_EQ(std::string(bytes.begin(), bytes.end()).find(key), std::string::npos) << name;
+    }
+    // Recording goes on in a new file from the next keyframe, with no error.
+    feed(r, 3, 15, 4 * 15 * kFrameUs);
+    r.stop();
+    auto after = *index_->segments(cam_, 0, kT0 * 2);
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_NE(after[0].path, before[0].path);
+    EXPECT_GE(index_->fragments(after[0].id)->size(), 1u);
+    auto events = index_->events(cam_, 100);
+    ASSERT_TRUE(events);
+    for (const auto& e : *events) {
+        EXPECT_NE(e.kind, "recording.error") << e.detail;
+    }
+}
+
 }  // namespace
 }  // namespace hearth::media

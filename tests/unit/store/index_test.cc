@@ -304,3 +304,31 @@ TEST_F(IndexTest, PasswordsStoredInTheClearByAnOlderHubAreSealedOnOpen) {
 
 }  // namespace
 }  // namespace hearth::store
+
+namespace hearth::store {
+namespace {
+
+// A recorder may still hold the id of a segment deleted under it: no later segment may get
+// that id (SQLite alone would hand out the largest id again after its row is deleted).
+TEST_F(IndexTest, SegmentIdsAreNeverReusedAfterADelete) {
+    const auto cam = cam_;
+    auto a = index_->begin_segment(cam, "recordings/a.mp4", 1000, 700, "h264");
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(index_->shred_segments(std::nullopt, 0, INT64_MAX));
+    auto b = index_->begin_segment(cam, "recordings/b.mp4", 2000, 700, "h264");
+    ASSERT_TRUE(b);
+    EXPECT_GT(b->value(), a->value());
+    auto late = index_->add_fragment(*a, {1, 1000, 1'000'000, 700, 5000, true});
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, core::ErrorCode::kNotFound);
+    index_.reset();
+    auto reopened = Index::open(dir_ / "hearth.db");
+    ASSERT_TRUE(reopened);
+    index_ = std::move(*reopened);
+    ASSERT_TRUE(index_->shred_segments(std::nullopt, 0, INT64_MAX));
+    auto c = index_->begin_segment(cam, "recordings/c.mp4", 3000, 700, "h264");
+    EXPECT_GT(c->value(), b->value());
+}
+
+}  // namespace
+}  // namespace hearth::store

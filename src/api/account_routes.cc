@@ -18,13 +18,6 @@ namespace {
 using nlohmann::json;
 using auth::AccountService;
 
-// A copy of what a deferred response needs from its request (the request is gone by then).
-Request stub_of(const Request& req) {
-    Request stub;
-    stub.request_id = req.request_id;
-    return stub;
-}
-
 // Maps an error from the accounts to an HTTP answer whose message the client may see.
 Response from_error(const core::Error& e, const Request& req) {
     using core::ErrorCode;

@@ -280,6 +280,73 @@ core::Result<DeleteRecordingsBody> parse_delete_recordings_body(std::string_view
     return out;
 }
 
+namespace {
+
+// An integer field in [lo, hi]; `fallback` when absent.
+core::Result<std::int64_t> integer(const json& j, const char* name, std::int64_t lo,
+                                   std::int64_t hi, std::int64_t fallback) {
+    const auto it = j.find(name);
+    if (it == j.end() || it->is_null()) {
+        return fallback;
+    }
+    if (!it->is_number_integer() || it->get<std::int64_t>() < lo || it->get<std::int64_t>() > hi) {
+        return bad(std::string("'") + name + "' must be a whole number from " +
+                   std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    return it->get<std::int64_t>();
+}
+
+}  // namespace
+
+core::Result<NewShareBody> parse_new_share_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"kind", "start", "end", "expires_in_s",
+                                                        "passcode", "max_views", "blur_faces",
+                                                        "label"}));
+    NewShareBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.kind, text(j, "kind", true, 8));
+    if (out.kind != "clip" && out.kind != "live") {
+        return bad("'kind' is 'clip' or 'live'");
+    }
+    HEARTH_ASSIGN_OR_RETURN(out.label, text(j, "label", true, 64));
+    HEARTH_ASSIGN_OR_RETURN(out.expires_in_s, integer(j, "expires_in_s", 60, 7 * 24 * 3600,
+                                                      24 * 3600));
+    HEARTH_ASSIGN_OR_RETURN(out.max_views, integer(j, "max_views", 0, 1000, 0));
+    HEARTH_ASSIGN_OR_RETURN(out.passcode, secret(j, "passcode", false));
+    if (const auto it = j.find("blur_faces"); it != j.end() && !it->is_null()) {
+        if (!it->is_boolean()) {
+            return bad("'blur_faces' must be true or false");
+        }
+        out.blur_faces = it->get<bool>();
+    }
+    HEARTH_ASSIGN_OR_RETURN(const auto start, text(j, "start", false, 64));
+    HEARTH_ASSIGN_OR_RETURN(const auto end, text(j, "end", false, 64));
+    if (out.kind == "live") {
+        if (!start.empty() || !end.empty() || out.blur_faces) {
+            return bad("a live link takes no 'start', 'end' or 'blur_faces'");
+        }
+        return out;
+    }
+    auto from = core::parse_time(start);
+    auto to = core::parse_time(end);
+    if (start.empty() || end.empty() || !from || !to) {
+        return bad("a clip needs 'start' and 'end' (ISO 8601 or Unix seconds)");
+    }
+    if (*to <= *from) {
+        return bad("'end' must be after 'start'");
+    }
+    out.start_us = *from;
+    out.end_us = *to;
+    return out;
+}
+
+core::Result<ShareOpenBody> parse_share_open_body(std::string_view body) {
+    HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"token", "passcode"}));
+    ShareOpenBody out;
+    HEARTH_ASSIGN_OR_RETURN(out.token, text(j, "token", true, 128));
+    HEARTH_ASSIGN_OR_RETURN(out.passcode, secret(j, "passcode", false));
+    return out;
+}
+
 core::Result<PtzBody> parse_ptz_body(std::string_view body) {
     HEARTH_ASSIGN_OR_RETURN(
         auto j, parse_object(body, {"action", "pan", "tilt", "zoom", "timeout_ms", "name"}));

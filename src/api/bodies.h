@@ -56,6 +56,24 @@ struct DeleteRecordingsBody {
     core::WallMicros end_us = 0;
 };
 
+// POST /api/cameras/{id}/shares: a link to a clip or the live view.
+struct NewShareBody {
+    std::string kind;                 // "clip" or "live"
+    core::WallMicros start_us = 0;    // clip
+    core::WallMicros end_us = 0;
+    std::int64_t expires_in_s = 24 * 3600;
+    crypto::SecretBytes passcode;     // empty: none
+    std::int64_t max_views = 0;
+    bool blur_faces = false;
+    std::string label;
+};
+
+// POST /api/shared/open: the link's token and, when it has one, the passcode.
+struct ShareOpenBody {
+    std::string token;
+    crypto::SecretBytes passcode;
+};
+
 struct PasswordChangeBody {
     crypto::SecretBytes old_password;
     crypto::SecretBytes new_password;
@@ -129,6 +147,8 @@ core::Result<ReauthBody> parse_reauth_body(std::string_view body);
 core::Result<PasswordChangeBody> parse_password_change_body(std::string_view body);
 core::Result<RecoverBody> parse_recover_body(std::string_view body);
 core::Result<DeleteRecordingsBody> parse_delete_recordings_body(std::string_view body);
+core::Result<NewShareBody> parse_new_share_body(std::string_view body);
+core::Result<ShareOpenBody> parse_share_open_body(std::string_view body);
 core::Result<CodeBody> parse_code_body(std::string_view body);
 core::Result<NewUserBody> parse_new_user_body(std::string_view body);
 core::Result<UserPatchBody> parse_user_patch_body(std::string_view body);

@@ -64,6 +64,13 @@ public:
 
 // What a route that upgrades to a WebSocket runs. Callbacks run on the connection's strand,
 // one at a time; on_close comes exactly once (after on_open, if the handshake succeeded).
+// A copy of what a deferred response needs from its request (the request is gone by then).
+inline Request stub_of(const Request& req) {
+    Request stub;
+    stub.request_id = req.request_id;
+    return stub;
+}
+
 class WebSocketHandler {
 public:
     virtual ~WebSocketHandler() = default;

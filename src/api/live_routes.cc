@@ -23,10 +23,16 @@ constexpr std::size_t kMaxUpdateMessageBytes = 4096;
 
 class LiveMseHandler final : public LiveViewing {
 public:
-    LiveMseHandler(HubContext hub, core::CameraId camera, Viewer viewer, LiveView view)
-        : LiveViewing(std::move(hub), camera, std::move(viewer), std::move(view), "mse") {}
+    LiveMseHandler(HubContext hub, core::CameraId camera, Viewer viewer, LiveView view,
+                   std::function<bool()> keep = {})
+        : LiveViewing(std::move(hub), camera, std::move(viewer), std::move(view), "mse"),
+          keep_(std::move(keep)) {}
+
+    bool still_allowed() override { return !keep_ || keep_(); }
 
 private:
+    std::function<bool()> keep_;  // a share link's viewing: false once the link is closed
+
     void on_feed() override {
         if (!peer_ || !subscription_) {
             return;
@@ -183,6 +189,21 @@ private:
 };
 
 }  // namespace
+
+Response open_shared_live_view(const HubContext& hub, const Request& req, core::CameraId camera,
+                               Viewer viewer, std::function<bool()> keep) {
+    if (!req.websocket_upgrade) {
+        return Response::error(400, "this address speaks WebSocket only", req);
+    }
+    auto view = hub.subscribe_live ? hub.subscribe_live(camera) : LiveView{};
+    if (!view.subscription) {
+        return Response::error(404, "this camera is not running", req);
+    }
+    Response r;
+    r.upgrade = std::make_shared<LiveMseHandler>(hub, camera, std::move(viewer), std::move(view),
+                                                 std::move(keep));
+    return r;
+}
 
 void add_live_routes(SecureRouter& router, const HubContext& hub) {
     const Rule kLive{Access::kCamera, auth::Right::kLive, false};

@@ -5,6 +5,7 @@
 // Thread: everything on the connection's strand (the feed's notifications are posted there).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,12 @@ Response open_live_view(const HubContext& hub, const Request& req, const Caller&
     r.upgrade = std::make_shared<Handler>(hub, camera, viewer_of(req, caller), std::move(view));
     return r;
 }
+
+// A live view for someone holding a share link (no account): the same fMP4 feed, presence
+// entry and audit as a member's; `keep` is asked every few seconds, and false (the link was
+// revoked or expired) closes it.
+Response open_shared_live_view(const HubContext& hub, const Request& req, core::CameraId camera,
+                               Viewer viewer, std::function<bool()> keep);
 
 class LiveViewing : public WebSocketHandler, public std::enable_shared_from_this<LiveViewing> {
 public:

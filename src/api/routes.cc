@@ -271,6 +271,7 @@ void add_hub_routes(SecureRouter& router, const HubContext& hub) {
     add_webrtc_routes(router, hub);
     add_ptz_routes(router, hub);
     add_onboard_routes(router, hub);
+    add_share_routes(router, hub);
     add_web_app(router, hub.web_root);
 }
 

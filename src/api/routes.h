@@ -14,6 +14,7 @@
 #include "api/presence.h"
 #include "auth/accounts.h"
 #include "auth/household_keys.h"
+#include "share/share_service.h"
 #include "core/clock.h"
 #include "media/live_feed.h"
 #include "media/segment_reader.h"
@@ -71,6 +72,7 @@ struct HubContext {
     std::shared_ptr<onvif::Transport> onvif;
     onvif::discovery::DiscoverOptions discovery;  // where GET /api/cameras/discover asks
     std::function<void()> cameras_changed;        // starts an added camera at once
+    share::ShareService* shares = nullptr;  // share links; null: no share routes
     // Opens segment keys for playback; null: recordings are in the clear (tools, tests).
     auth::HouseholdKeys* household = nullptr;
     // A recorded fragment failed its integrity check during playback (reported once each).
@@ -102,6 +104,8 @@ void add_ptz_routes(SecureRouter& router, const HubContext& hub);
 void add_onboard_routes(SecureRouter& router, const HubContext& hub);
 // GET /api/cameras/{id}/webrtc: live view and talk over WebRTC, signalled on a WebSocket.
 void add_webrtc_routes(SecureRouter& router, const HubContext& hub);
+// Share links: made by members with the `share` right, opened without an account.
+void add_share_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.
 void add_setup_page(SecureRouter& router, const HubContext& hub);
 // GET / (index.html), /sw.js, /manifest.webmanifest, /assets/{file}, /icons/{file}: the

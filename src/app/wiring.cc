@@ -179,6 +179,12 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
                             auth::AccountService::open(*hub->account_store_, *hub->audit_,
                                                        hub->index_.get(), hub->clock_));
     hub->accounts_->attach_household_keys(hub->household_.get());
+    HEARTH_ASSIGN_OR_RETURN(hub->share_store_,
+                            store::ShareStore::open(config.data_dir / "hearth.db"));
+    hub->shares_ = std::make_unique<share::ShareService>(
+        *hub->share_store_, *hub->index_, *hub->household_, hub->audit_.get(), hub->clock_,
+        auth::AccountPolicy{}.cost);
+    hub->shares_->shred_expired();
     if (auto r = hub->accounts_->expire_sessions(); !r) {
         spdlog::warn("cannot expire old sessions: {}", r.error().message);
     }
@@ -235,6 +241,7 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.discovery.target_address = config.onvif_discovery.host;
     ctx.discovery.target_port = config.onvif_discovery.port;
     ctx.household = hub->household_.get();
+    ctx.shares = hub->shares_.get();
     ctx.recording_damaged = [raw](const store::PlaybackPiece& piece, const core::Error& why) {
         raw->report_damage(piece, why);
     };
@@ -435,6 +442,7 @@ void Hub::housekeeping() {
             if (auto r = apply_retention(*index_, config_.data_dir, clock_); !r) {
                 spdlog::warn("retention failed: {}", r.error().message);
             }
+            shares_->shred_expired();  // an expired link's clip keys go for good
         }
     }
 }

@@ -20,6 +20,8 @@
 #include "api/routes.h"
 #include "auth/accounts.h"
 #include "auth/household_keys.h"
+#include "share/share_service.h"
+#include "store/shares.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "media/browser_feed.h"
@@ -109,6 +111,8 @@ private:
     std::unique_ptr<store::AccountStore> account_store_;
     std::unique_ptr<auth::HouseholdKeys> household_;  // recordings are encrypted to it
     std::unique_ptr<auth::AccountService> accounts_;
+    std::unique_ptr<store::ShareStore> share_store_;
+    std::unique_ptr<share::ShareService> shares_;  // links for people outside the household
     std::unique_ptr<ptz::Service> ptz_;  // steering: holds, rate limits, presets
     std::shared_ptr<onvif::Transport> onvif_transport_ = std::make_shared<onvif::HttpTransport>();
     std::string setup_code_;             // only the housekeeper thread changes it after start

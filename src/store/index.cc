@@ -151,6 +151,36 @@ const char* const kMigrations[] = {
         created_us INTEGER NOT NULL
     ) WITHOUT ROWID;
     )sql",
+    // v6: share links (store/shares.h). Only the token's hash is kept; a clip's segment keys
+    // are re-sealed under a key derived from the token, so serving it needs the token.
+    R"sql(
+    CREATE TABLE shares (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_hash TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('clip', 'live')),
+        camera_id INTEGER NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+        start_us INTEGER NOT NULL DEFAULT 0,
+        end_us INTEGER NOT NULL DEFAULT 0,
+        label TEXT NOT NULL,
+        created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+        created_by_name TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        expires_us INTEGER NOT NULL,
+        passcode_hash TEXT NOT NULL DEFAULT '',
+        max_views INTEGER NOT NULL DEFAULT 0,
+        views INTEGER NOT NULL DEFAULT 0,
+        blur_faces INTEGER NOT NULL DEFAULT 0,
+        revoked_us INTEGER NOT NULL DEFAULT 0,
+        last_opened_us INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX shares_by_creator ON shares(created_by);
+    CREATE TABLE share_keys (
+        share_id INTEGER NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+        segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        sealed TEXT NOT NULL,
+        PRIMARY KEY (share_id, segment_id)
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 constexpr const char* kSegmentColumns =

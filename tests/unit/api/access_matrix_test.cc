@@ -105,6 +105,13 @@ const Expect kTable[] = {
     {"GET", "/api/audit", "/api/audit", false, false, false, true},
     {"GET", "/api/household", "/api/household", false, true, true, true},
     {"POST", "/api/recordings/delete", "/api/recordings/delete", false, false, false, true},
+    {"POST", "/api/cameras/{id}/shares", "/api/cameras/1/shares", false, false, false, true},
+    {"POST", "/api/cameras/{id}/shares", "/api/cameras/2/shares", false, false, false, true},
+    {"GET", "/api/shares", "/api/shares", false, true, true, true},
+    {"DELETE", "/api/shares/{sid}", "/api/shares/999", false, true, true, true},
+    {"POST", "/api/shared/open", "/api/shared/open", true, true, true, true},
+    {"GET", "/api/shared/clip", "/api/shared/clip", true, true, true, true},
+    {"GET", "/api/shared/live", "/api/shared/live", true, true, true, true},
     {"POST", "/api/recover", "/api/recover", true, true, true, true},
     {"POST", "/api/household/recovery-key", "/api/household/recovery-key", false, false, false,
      true},
@@ -152,6 +159,14 @@ protected:
             ptz_->attach(core::CameraId(id), ptz::make_sim_driver(cameras_ptz_[id - 1]));
         }
         hub.ptz = ptz_.get();
+        auto share_store = store::ShareStore::open(dir_ / "hearth.db");
+        ASSERT_TRUE(share_store);
+        share_store_ = std::move(*share_store);
+        shares_ = std::make_unique<share::ShareService>(*share_store_, *index_, *world_.household,
+                                                        audit_.get(), clock_,
+                                                        hearth::testing::kTestCost);
+        hub.shares = shares_.get();
+        hub.household = world_.household.get();
         // Onboarding probes only a closed port on loopback here, briefly.
         hub.onvif = std::make_shared<onvif::HttpTransport>();
         hub.discovery.target_address = "127.0.0.1";
@@ -248,6 +263,8 @@ protected:
     std::shared_ptr<media::VirtualPtz> cameras_ptz_[2] = {media::VirtualPtz::for_scene({}),
                                                           media::VirtualPtz::for_scene({})};
     std::unique_ptr<ptz::Service> ptz_;
+    std::unique_ptr<store::ShareStore> share_store_;
+    std::unique_ptr<share::ShareService> shares_;
 };
 
 TEST_F(AccessTest, RouteTableIsComplete) {

@@ -181,8 +181,13 @@ core::Status ShareService::revoke(const auth::Principal& who, std::int64_t id,
     }
     HEARTH_TRY(shares_.revoke(id, clock_.now_us()));
     {
+        // The tickets stay (a late request learns the link was withdrawn: 410); their keys go.
         std::lock_guard lock(mu_);
-        std::erase_if(tickets_, [id](const auto& t) { return t.second.share_id == id; });
+        for (auto& [hash, t] : tickets_) {
+            if (t.share_id == id) {
+                t.keys.reset();
+            }
+        }
     }
     audit(who.name, "share.revoke", *share, origin, describe(*share));
     return {};

@@ -77,6 +77,29 @@ protected:
         }
     }
 
+    // Records `seconds` (keyframe every second) encrypted to household_, files of `segment`.
+    void record_encrypted(int seconds, std::chrono::seconds segment = std::chrono::seconds(60)) {
+        RecorderOptions o;
+        o.segment_target = segment;
+        o.household = household_.public_key();
+        Recorder r(cam_, *index_, dir_, clock_, o);
+        r.start();
+        r.on_tracks({video_, audio_});
+        feed(r, seconds, 15);
+        r.stop();
+    }
+    core::Result<SegmentReader> open_encrypted(const store::Segment& seg) {
+        return SegmentReader::open(dir_ / seg.path, seg.sealed_key,
+                                   [this](std::span<const std::uint8_t> sealed) {
+                                       return household_.open_sealed(sealed);
+                                   });
+    }
+
+    static crypto::HouseholdKey fresh_household() {
+        auto key = crypto::HouseholdKey::generate();
+        return std::move(*key);
+    }
+    crypto::HouseholdKey household_ = fresh_household();
     std::filesystem::path dir_;
     std::unique_ptr<store::Index> index_;
     core::CameraId cam_;
@@ -240,20 +263,7 @@ TEST_F(RecorderTest, RecoveryRemovesASegmentWithoutAFile) {
 // Encrypted to the household: the files hold no MP4 structure, each file has its own key
 // sealed in the index, and the household key reads every fragment back exactly.
 TEST_F(RecorderTest, EncryptsEveryFileToTheHouseholdWithItsOwnKey) {
-    auto household = crypto::HouseholdKey::generate();
-    ASSERT_TRUE(household);
-    RecorderOptions o;
-    o.segment_target = std::chrono::seconds(4);
-    o.household = household->public_key();
-    Recorder r(cam_, *index_, dir_, clock_, o);
-    r.start();
-    r.on_tracks({video_, audio_});
-    feed(r, 10, 15);
-    r.stop();
-
-    const KeyOpener opener = [&](std::span<const std::uint8_t> sealed) {
-        return household->open_sealed(sealed);
-    };
+    record_encrypted(10, std::chrono::seconds(4));
     auto segs = *index_->segments(cam_, 0, kT0 * 2);
     ASSERT_EQ(segs.size(), 3u);
     std::set<std::vector<std::uint8_t>> sealed_keys;
@@ -266,7 +276,7 @@ TEST_F(RecorderTest, EncryptsEveryFileToTheHouseholdWithItsOwnKey) {
         for (const char* box : {"ftyp", "moov", "moof", "mdat", "avcC"}) {
             EXPECT_EQ(std::search(bytes.begin(), bytes.end(), box, box + 4), bytes.end()) << box;
         }
-        auto reader = SegmentReader::open(dir_ / s.path, s.sealed_key, opener);
+        auto reader = open_encrypted(s);
         ASSERT_TRUE(reader) << reader.error().message;
         auto init = reader->read(0, s.init_bytes);
         ASSERT_TRUE(init) << init.error().message;
@@ -300,14 +310,7 @@ TEST_F(RecorderTest, EncryptsEveryFileToTheHouseholdWithItsOwnKey) {
 }
 
 TEST_F(RecorderTest, OneAlteredByteFailsOnlyItsFragment) {
-    auto household = crypto::HouseholdKey::generate();
-    RecorderOptions o;
-    o.household = household->public_key();
-    Recorder r(cam_, *index_, dir_, clock_, o);
-    r.start();
-    r.on_tracks({video_, audio_});
-    feed(r, 5, 15);
-    r.stop();
+    record_encrypted(5);
     auto seg = index_->segments(cam_, 0, kT0 * 2)->front();
     auto frags = *index_->fragments(seg.id);
     ASSERT_EQ(frags.size(), 5u);
@@ -319,10 +322,7 @@ TEST_F(RecorderTest, OneAlteredByteFailsOnlyItsFragment) {
         f.seekp(at);
         f.put(static_cast<char>(was ^ 0x01));
     }
-    auto reader = SegmentReader::open(dir_ / seg.path, seg.sealed_key,
-                                      [&](std::span<const std::uint8_t> sealed) {
-                                          return household->open_sealed(sealed);
-                                      });
+    auto reader = open_encrypted(seg);
     ASSERT_TRUE(reader);
     for (std::size_t i = 0; i < frags.size(); ++i) {
         auto frag = reader->read(frags[i].offset, frags[i].bytes);
@@ -335,16 +335,7 @@ TEST_F(RecorderTest, OneAlteredByteFailsOnlyItsFragment) {
 }
 
 TEST_F(RecorderTest, RecoveryOfAnEncryptedFileCutsWhatWasNotIndexed) {
-    auto household = crypto::HouseholdKey::generate();
-    RecorderOptions o;
-    o.household = household->public_key();
-    {
-        Recorder r(cam_, *index_, dir_, clock_, o);
-        r.start();
-        r.on_tracks({video_, audio_});
-        feed(r, 5, 15);
-        r.stop();
-    }
+    record_encrypted(5);
     auto seg = index_->segments(cam_, 0, kT0 * 2)->front();
     auto frags = *index_->fragments(seg.id);
     auto db = store::Database::open(dir_ / "hearth.db", store::Database::Mode::kReadWrite);
@@ -358,9 +349,7 @@ TEST_F(RecorderTest, RecoveryOfAnEncryptedFileCutsWhatWasNotIndexed) {
     ASSERT_EQ(after.size(), 4u);
     EXPECT_EQ(std::filesystem::file_size(path),
               static_cast<std::uintmax_t>(after.back().offset + after.back().bytes));
-    auto reader = SegmentReader::open(path, seg.sealed_key, [&](std::span<const std::uint8_t> s) {
-        return household->open_sealed(s);
-    });
+    auto reader = open_encrypted(seg);
     for (const auto& f : after) {
         EXPECT_TRUE(reader->read(f.offset, f.bytes));
     }
@@ -369,9 +358,8 @@ TEST_F(RecorderTest, RecoveryOfAnEncryptedFileCutsWhatWasNotIndexed) {
 // Deleting recordings while one is being written: the keys go first, the files after, and
 // the recorder drops the deleted file and goes on in a new one, without an error.
 TEST_F(RecorderTest, ShreddingWhileRecordingDestroysKeysThenFilesAndRecordingGoesOn) {
-    auto household = crypto::HouseholdKey::generate();
     RecorderOptions o;
-    o.household = household->public_key();
+    o.household = household_.public_key();
     Recorder r(cam_, *index_, dir_, clock_, o);
     r.start();
     r.on_tracks({video_, audio_});

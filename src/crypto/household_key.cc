@@ -38,14 +38,11 @@ core::Result<std::vector<std::uint8_t>> decode_wrap(std::string_view wrap, std::
     if (!wrap.starts_with(kPrefix) || wrap.size() > kMaxWrapChars) {
         return make_error(ErrorCode::kInvalidArgument, "not a household key wrap");
     }
-    const auto text = wrap.substr(kPrefix.size());
-    std::vector<std::uint8_t> raw(text.size());
-    std::size_t len = 0;
-    if (sodium_base642bin(raw.data(), raw.size(), text.data(), text.size(), nullptr, &len, nullptr,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    auto decoded = base64url_decode(wrap.substr(kPrefix.size()));
+    if (!decoded) {
         return make_error(ErrorCode::kInvalidArgument, "not a household key wrap");
     }
-    raw.resize(len);
+    auto raw = std::move(*decoded);
     const std::size_t salt = kind == kPassphraseWrap ? kSaltBytes : 0;
     if (raw.size() != 1 + salt + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
                           crypto_box_SECRETKEYBYTES ||

@@ -25,6 +25,8 @@ debian_packages=(
   chromium fonts-liberation
   # the WebRTC viewers of the live bench (webrtcbin from Python)
   python3-gi gir1.2-gst-plugins-bad-1.0
+  # shared clips: face blurring and the watermark (OpenCV with the Haar face cascades)
+  libopencv-dev opencv-data
   # the BIP39 English word list of the recovery words (src/crypto), and a peer for their test
   python3-mnemonic
 )

@@ -241,6 +241,25 @@ core::Result<CameraPatchBody> parse_camera_patch_body(std::string_view body) {
     return out;
 }
 
+namespace {
+
+// A time field as text: ISO 8601 as a string, or Unix seconds as a string or a number.
+core::Result<std::string> time_text(json& j, const char* name) {
+    const auto it = j.find(name);
+    if (it != j.end() && it->is_number()) {
+        const double v = it->get<double>();
+        if (!(v >= 0 && v < 1e11)) {
+            return bad(std::string("'") + name + "' is out of range");
+        }
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.6f", v);
+        return std::string(buf);
+    }
+    return text(j, name, false, 64);
+}
+
+}  // namespace
+
 core::Result<DeleteRecordingsBody> parse_delete_recordings_body(std::string_view body) {
     HEARTH_ASSIGN_OR_RETURN(auto j, parse_object(body, {"camera", "all", "start", "end"}));
     DeleteRecordingsBody out;
@@ -256,8 +275,8 @@ core::Result<DeleteRecordingsBody> parse_delete_recordings_body(std::string_view
         }
         out.all = it->get<bool>();
     }
-    HEARTH_ASSIGN_OR_RETURN(const auto start, text(j, "start", false, 64));
-    HEARTH_ASSIGN_OR_RETURN(const auto end, text(j, "end", false, 64));
+    HEARTH_ASSIGN_OR_RETURN(const auto start, time_text(j, "start"));
+    HEARTH_ASSIGN_OR_RETURN(const auto end, time_text(j, "end"));
     if (out.all) {
         if (!start.empty() || !end.empty()) {
             return bad("give either 'all': true or 'start' and 'end', not both");
@@ -318,8 +337,8 @@ core::Result<NewShareBody> parse_new_share_body(std::string_view body) {
         }
         out.blur_faces = it->get<bool>();
     }
-    HEARTH_ASSIGN_OR_RETURN(const auto start, text(j, "start", false, 64));
-    HEARTH_ASSIGN_OR_RETURN(const auto end, text(j, "end", false, 64));
+    HEARTH_ASSIGN_OR_RETURN(const auto start, time_text(j, "start"));
+    HEARTH_ASSIGN_OR_RETURN(const auto end, time_text(j, "end"));
     if (out.kind == "live") {
         if (!start.empty() || !end.empty() || out.blur_faces) {
             return bad("a live link takes no 'start', 'end' or 'blur_faces'");

@@ -163,4 +163,36 @@ std::vector<std::uint8_t> PlaybackBody::next() {
     return fragment(p);
 }
 
+core::Result<std::unique_ptr<RenderedClipBody>> RenderedClipBody::open(
+    std::unique_ptr<PlaybackBody> source, media::ClipRenderOptions options) {
+    std::unique_ptr<RenderedClipBody> body(new RenderedClipBody());
+    body->source_ = std::move(source);
+    // The feeder pulls the decrypted range; a damaged file cuts it (PlaybackBody throws).
+    body->renderer_ = std::make_unique<media::ClipRenderer>(
+        std::move(options),
+        [src = body->source_]() -> core::Result<std::vector<std::uint8_t>> {
+            try {
+                return src->next();
+            } catch (const std::exception& e) {
+                return core::make_error(core::ErrorCode::kDataLoss, e.what());
+            }
+        });
+    HEARTH_TRY(body->renderer_->start());
+    return body;
+}
+
+RenderedClipBody::~RenderedClipBody() {
+    if (renderer_) {
+        renderer_->cancel();
+    }
+}
+
+std::vector<std::uint8_t> RenderedClipBody::next() {
+    auto chunk = renderer_->next();
+    if (!chunk) {
+        throw std::runtime_error("the clip could not be rendered: " + chunk.error().message);
+    }
+    return std::move(*chunk);
+}
+
 }  // namespace hearth::api

@@ -13,6 +13,7 @@
 
 #include "api/http.h"
 #include "core/result.h"
+#include "media/clip_render.h"
 #include "media/segment_reader.h"
 #include "store/index.h"
 
@@ -56,6 +57,26 @@ private:
     std::size_t next_piece_ = 0;
     bool init_sent_ = false;
     std::map<std::int64_t, media::SegmentReader> readers_;  // by segment id; a few per range
+};
+
+// A recorded range re-encoded as it streams (media/clip_render.h): the watermark burned in,
+// faces blurred when asked. Chunked (the length is known only at the end); a failure cuts
+// the response rather than sending a clip without its watermark or blur.
+// Thread: net (one request); the renderer works on threads of its own.
+class RenderedClipBody final : public BodySource {
+public:
+    static core::Result<std::unique_ptr<RenderedClipBody>> open(
+        std::unique_ptr<PlaybackBody> source, media::ClipRenderOptions options);
+    ~RenderedClipBody() override;
+
+    std::optional<std::uint64_t> size() const override { return std::nullopt; }
+    std::vector<std::uint8_t> next() override;
+    void cancel() { renderer_->cancel(); }
+
+private:
+    RenderedClipBody() = default;
+    std::shared_ptr<PlaybackBody> source_;  // pulled by the renderer's feeder thread
+    std::unique_ptr<media::ClipRenderer> renderer_;
 };
 
 }  // namespace hearth::api

@@ -166,14 +166,46 @@ Response playback(const HubContext& hub, const Request& req, const Caller& calle
         return Response::error(404, "no recording of this camera in the requested range", req,
                                "\"nearest\":" + nearest.dump());
     }
+    // An export may be marked with whom it is for (burned in), and have faces blurred.
+    std::string watermark;
+    bool blur = false;
+    if (download) {
+        if (const auto it = req.query.find("watermark"); it != req.query.end()) {
+            watermark = it->second;
+            const bool printable = std::all_of(watermark.begin(), watermark.end(), [](char c) {
+                return c >= 0x20 && c < 0x7f;
+            });
+            if (watermark.empty() || watermark.size() > 64 || !printable) {
+                return Response::error(400, "watermark: 1 to 64 printable ASCII characters", req);
+            }
+        }
+        if (const auto it = req.query.find("blur_faces"); it != req.query.end()) {
+            blur = it->second == "1" || it->second == "true";
+        }
+    }
     auto body = PlaybackBody::open(hub.data_dir, std::move(*pieces), key_opener(hub),
                                    hub.recording_damaged);
     if (!body) {
         return playback_error(body.error(), req);
     }
+    const core::WallMicros body_start_us = (*body)->start_us();
+    std::unique_ptr<BodySource> stream = std::move(*body);
+    if (!watermark.empty() || blur) {
+        media::ClipRenderOptions render;
+        render.watermark = watermark;
+        render.blur_faces = blur;
+        auto rendered = RenderedClipBody::open(
+            std::unique_ptr<PlaybackBody>(static_cast<PlaybackBody*>(stream.release())),
+            std::move(render));
+        if (!rendered) {
+            spdlog::error("export render: {}", rendered.error().describe());
+            return Response::error(500, "the export cannot be prepared", req);
+        }
+        stream = std::move(*rendered);
+    }
     Response res;
     res.content_type = "video/mp4";
-    res.headers.emplace_back("X-Hearth-Start", core::format_time((*body)->start_us()));
+    res.headers.emplace_back("X-Hearth-Start", core::format_time(body_start_us));
     res.headers.emplace_back("Cache-Control", "no-store");
     if (download) {
         const auto name = camera.name + "-" + core::format_time(w.start_us) + ".mp4";
@@ -192,12 +224,16 @@ Response playback(const HubContext& hub, const Request& req, const Caller& calle
         entry.target = "camera " + std::to_string(camera.id.value()) + " " +
                        core::format_time(w.start_us) + " to " + core::format_time(w.end_us);
         entry.source = req.remote_address;
+        if (!watermark.empty() || blur) {
+            entry.detail = (watermark.empty() ? std::string() : "watermark \"" + watermark + "\"") +
+                           (blur ? (watermark.empty() ? "faces blurred" : ", faces blurred") : "");
+        }
         if (auto r = hub.audit->append(std::move(entry)); !r) {
             spdlog::error("audit log append failed: {}", r.error().message);
             return Response::error(503, "the audit log cannot be written; playback refused", req);
         }
     }
-    res.stream = std::move(*body);
+    res.stream = std::move(stream);
     return res;
 }
 

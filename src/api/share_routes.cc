@@ -246,11 +246,23 @@ void add_share_routes(SecureRouter& router, const HubContext& hub) {
         if (!body) {
             return playback_error(body.error(), req);
         }
+        // Re-encoded on its way out: the recipient's name in every frame, faces blurred if
+        // the sharer asked. Nothing of the clip leaves without them.
+        media::ClipRenderOptions render;
+        render.watermark = "Shared by " + view->share.created_by_name + " with " +
+                           view->share.label + " - " +
+                           core::format_time(view->share.created_us).substr(0, 10);
+        render.blur_faces = view->share.blur_faces;
+        auto rendered = RenderedClipBody::open(std::move(*body), std::move(render));
+        if (!rendered) {
+            spdlog::error("shared clip {}: {}", view->share.id, rendered.error().describe());
+            return Response::error(500, "the clip cannot be prepared", req);
+        }
         Response res;
         res.content_type = "video/mp4";
         res.headers.emplace_back("Cache-Control", "no-store");
-        res.stream = std::make_unique<SharedClipBody>(std::move(*body), shares, view->share.id,
-                                                      hub.clock);
+        res.stream = std::make_unique<SharedClipBody>(std::move(*rendered), shares,
+                                                      view->share.id, hub.clock);
         return res;
     });
 

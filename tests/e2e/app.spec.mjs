@@ -4,7 +4,8 @@
 // from the sim camera's block clock) -> talk (the camera's speaker level rises) -> another
 // member sees the viewer in presence within 2 s and it clears within 10 s of the tab closing
 // -> a guest gets no stream of a camera it has no right on -> MSE fallback without WebRTC ->
-// PTZ (hold an arrow, keyboard, presets, home) -> timeline playback and download -> users ->
+// PTZ (hold an arrow, keyboard, presets, home) -> timeline playback and download -> share
+// links (a clip with passcode and view limit, a live view withdrawn while it plays) -> users ->
 // audit log -> adding an ONVIF camera found by discovery -> PWA checks.
 // Usage: node app.spec.mjs URL SETUP_CODE ARTIFACTS_DIR (tests/e2e/test_app.py runs it).
 import { createRequire } from 'node:module';
@@ -466,6 +467,153 @@ try {
   check(statSync(saved).size > 10_000, 'the download holds video');
   log('download of a range');
 
+  // ---- share links: a clip for Grandma (passcode, 2 views, faces blurred), opened without an
+  // account; then the live view for a neighbour, withdrawn while it plays ----
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+  // Makes a link from the dialog that `open` opens; returns the link the dialog shows once.
+  const makeLink = async (open, title, fill) => {
+    await page.getByRole('button', { name: open }).click();
+    const dialog = page.getByRole('dialog', { name: title });
+    await dialog.waitFor();
+    await fill(dialog);
+    await dialog.getByRole('button', { name: 'Make the link' }).click();
+    const made = page.getByRole('dialog', { name: 'Link made' });
+    const field = made.getByLabel('Link', { exact: true });
+    await field.waitFor();
+    const link = await field.inputValue();
+    check(new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/#/shared/[A-Za-z0-9_-]{40,}$`).test(link),
+      `the dialog shows the whole link (${link})`);
+    const said = await made.textContent();
+    check(/shown only once/.test(said), `the dialog says the link is shown once (${said})`);
+    await accessible(page, `the share dialog (${title})`);
+    await made.getByRole('button', { name: 'Copy' }).click();
+    await made.getByText('Copied.').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText()).catch(() => null);
+    check(copied === null || copied === link, `Copy puts the link on the clipboard (${copied})`);
+    await made.getByRole('button', { name: 'Done' }).click();
+    await made.waitFor({ state: 'hidden' });
+    return { link, said };
+  };
+
+  const clip = await makeLink('Share this clip', 'Share this clip', async (d) => {
+    await d.getByLabel('Length').selectOption('1');
+    await d.getByLabel('Who is it for?').fill('Grandma');
+    await d.getByLabel('Passcode (optional)').fill('4711-harbour');
+    await d.getByLabel('Number of views (optional)').fill('2');
+    await d.getByLabel('Blur faces').check();
+  });
+  check(/Grandma/.test(clip.said) && /at most 2 times/.test(clip.said) && /faces blurred/.test(clip.said),
+    `the dialog says who sees what, and until when (${clip.said})`);
+  log('shared a 1-minute clip with Grandma (passcode, 2 views, faces blurred)');
+
+  // Someone without an account: their own browser context, no cookies.
+  const viewerContext = await otherContext();
+  let wrongPasscode = false, usedUp = false;
+  const viewerRequests = [];
+  const watchViewer = (v) => {
+    v.setDefaultTimeout(20_000);
+    v.on('request', (r) => viewerRequests.push({ path: new URL(r.url()).pathname,
+      url: r.resourceType() === 'document' ? '' : r.url() }));
+    v.on('pageerror', (e) => problems.push(`page error (viewer): ${e.message}`));
+    v.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+        problems.push(`console (viewer): ${m.text()} (at ${v.url()})`);
+      }
+    });
+    v.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      const expected = (path === '/api/shared/open' && r.status() === 403 &&  // asks for the passcode
+        r.request().postDataJSON()?.passcode === undefined) ||
+        (path === '/api/shared/open' && r.status() === 403 && wrongPasscode) ||  // on purpose
+        (path === '/api/shared/open' && r.status() === 410 && usedUp);  // the third opening
+      if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} ${r.request().method()} ${path} (viewer)`);
+    });
+    return v;
+  };
+  let viewer = watchViewer(await viewerContext.newPage());
+  const clipPlays = () => viewer.waitForFunction(() => {
+    const v = document.querySelector('main video');
+    if (v && v.paused && v.readyState >= 1) { v.muted = true; void v.play().catch(() => {}); }
+    return v && v.currentTime > 1 && v.readyState >= 2 && v.getVideoPlaybackQuality().totalVideoFrames > 5;
+  }, null, { timeout: 45_000, polling: 250 });
+  const enterPasscode = async (code) => {
+    await viewer.getByLabel('Passcode').fill(code);
+    await viewer.getByRole('button', { name: 'Open' }).click();
+  };
+  await viewer.goto(clip.link);
+  await viewer.getByRole('heading', { name: 'This link needs a passcode' }).waitFor();
+  check(await viewer.locator('header.top, nav').count() === 0, 'the shared page shows no navigation');
+  await accessible(viewer, 'the shared link\'s passcode prompt');
+  wrongPasscode = true;
+  await enterPasscode('4711-harbor');
+  await viewer.getByText('That passcode is not right.').waitFor();
+  wrongPasscode = false;
+  await enterPasscode('4711-harbour');
+  await viewer.getByRole('heading', { name: `Shared by ${OWNER} with Grandma` }).waitFor();
+  check(await viewer.getByTestId('shared-camera').textContent() !== '', 'the camera is named');
+  await clipPlays();
+  await accessible(viewer, 'the shared clip');
+  await viewer.screenshot({ path: join(artifacts, 'shared-clip.png') });
+  log('the clip link opens with its passcode (a wrong one is refused) and plays without an account');
+  // The second opening works; the third is refused: the link allows two.
+  await viewer.reload();
+  await enterPasscode('4711-harbour');
+  await viewer.getByRole('heading', { name: `Shared by ${OWNER} with Grandma` }).waitFor();
+  await clipPlays();
+  usedUp = true;
+  await viewer.reload();
+  await viewer.getByText('This link has been used as many times as it allows.').waitFor();
+  check(await viewer.locator('video').count() === 0 && await viewer.getByLabel('Passcode').count() === 0,
+    'a used-up link shows its sentence and nothing else');
+  usedUp = false;
+  const asked = [...new Set(viewerRequests.map((r) => r.path))];
+  check(!asked.some((p) => p === '/api/session' || p === '/api/setup' || p.startsWith('/api/cameras')),
+    `the shared page asks nothing of sessions or cameras (${asked})`);
+  const token = clip.link.split('/shared/')[1];
+  check(!viewerRequests.some((r) => r.url.includes(token)), 'the token goes only in the body of the POST');
+  log('the second opening plays, the third says the link is used up');
+  await viewer.close();
+
+  // The live view, for a neighbour: it plays with the label over it, and stops when withdrawn.
+  await page.goto(`${url}/#/camera/${cameraId}`);
+  const liveLink = await makeLink('Share live view', 'Share the live view', async (d) => {
+    await d.getByLabel('Who is it for?').fill('Neighbour');
+    await d.getByLabel('Link lasts').selectOption({ label: '1 hour' });
+  });
+  viewer = watchViewer(await viewerContext.newPage());
+  await viewer.goto(liveLink.link);
+  await viewer.getByRole('heading', { name: `Shared by ${OWNER} with Neighbour` }).waitFor();
+  await framesGrow(viewer, '.live video');
+  const t0 = await viewer.$eval('.live video', (v) => v.currentTime);
+  await viewer.waitForTimeout(1500);
+  const t1 = await viewer.$eval('.live video', (v) => v.currentTime);
+  check(t1 > t0 + 0.5, `the shared live view plays (currentTime ${t0} -> ${t1})`);
+  check(await viewer.locator('.live .watermark', { hasText: 'Neighbour' }).isVisible(), 'the label is over the picture');
+  await accessible(viewer, 'the shared live view');
+  await viewer.screenshot({ path: join(artifacts, 'shared-live.png') });
+  const presence = await page.evaluate(() => fetch('/api/presence').then((r) => r.json()));
+  check(presence.presence.some((p) => p.user.includes('Neighbour')),
+    `the household sees the link's viewer in presence (${JSON.stringify(presence.presence.map((p) => p.user))})`);
+  log(`the live link plays without an account (currentTime ${t0.toFixed(1)} -> ${t1.toFixed(1)})`);
+
+  await page.goto(`${url}/#/shares`);
+  const row = (label) => page.locator(`table.shares tr[data-label="${label}"]`);
+  await row('Neighbour').waitFor();
+  check(await row('Grandma').getAttribute('data-state') === 'used up' &&
+    (await row('Grandma').textContent()).includes('2 of 2'), `Grandma's clip is used up: ${await row('Grandma').textContent()}`);
+  check(await row('Neighbour').getAttribute('data-state') === 'open', 'the live link is open');
+  check(await row('Grandma').getByRole('button', { name: /Withdraw/ }).count() === 0, 'no Withdraw on a closed link');
+  await accessible(page, '#/shares');
+  await row('Neighbour').getByRole('button', { name: /Withdraw/ }).click();
+  await page.getByText(/Withdrew the link for Neighbour/).waitFor();
+  const withdrawn = Date.now();
+  await viewer.getByText('This link is no longer open.').waitFor({ timeout: 15_000 });
+  log(`withdrawn: the viewer's live view ended ${Date.now() - withdrawn} ms later (at most 15 s)`);
+  await page.locator('table.shares tr[data-label="Neighbour"][data-state="revoked"]').waitFor();
+  check(await row('Neighbour').getByRole('button', { name: /Withdraw/ }).count() === 0, 'the withdrawn link has no button');
+  await page.screenshot({ path: join(artifacts, 'shares.png') });
+  await viewerContext.close();
+
   // ---- audit ----
   await page.goto(`${url}/#/audit`);
   await page.locator('table.audit td', { hasText: 'login.success' }).first().waitFor();
@@ -616,7 +764,7 @@ try {
 
   // ---- every page: WCAG 2 A/AA (labels, names, contrast) by axe-core ----
   for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',
-    '#/audit', '#/account', `#/camera/${cameraId}/settings`, '#/cameras/add']) {
+    '#/audit', '#/account', `#/camera/${cameraId}/settings`, '#/cameras/add', '#/shares']) {
     await page.goto(`${url}/${hash}`);
     await page.locator('main h1').waitFor();
     await page.waitForTimeout(500);
@@ -627,7 +775,7 @@ try {
   // ---- 360 px wide: no page scrolls sideways ----
   await page.setViewportSize({ width: 360, height: 740 });
   for (const hash of ['#/', `#/camera/${cameraId}`, `#/camera/${cameraId}/timeline`, '#/users',
-    '#/audit', '#/account', `#/camera/${cameraId}/settings`, '#/cameras/add']) {
+    '#/audit', '#/account', `#/camera/${cameraId}/settings`, '#/cameras/add', '#/shares']) {
     await page.goto(`${url}/${hash}`);
     await page.locator('main h1').waitFor();
     await page.waitForTimeout(300);

@@ -1,5 +1,5 @@
 // The app: finds out whether the hub needs its owner or a login, then routes by hash.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { get, json, setCsrfToken, setUnauthenticatedHandler, type Session } from './api';
 import { navigate, useRoute } from './router';
 import { Nav } from './components/Nav';
@@ -16,12 +16,18 @@ import { UsersPage } from './pages/Users';
 import { AddCameraPage } from './pages/AddCamera';
 import { AuditPage } from './pages/Audit';
 import { CameraSettingsPage } from './pages/CameraSettings';
+import { SharesPage } from './pages/Shares';
+import { SharedPage } from './pages/Shared';
 
 export function App() {
   const route = useRoute();
   const [session, setSession] = useState<Session | null>(null);
   const [checked, setChecked] = useState(false);
   const [problem, setProblem] = useState('');
+  const asked = useRef(false);
+  // A share link's page is for someone without an account: it asks the hub nothing about
+  // setup or sessions, never sends them to the login page, and shows no navigation.
+  const shared = route.page === 'shared';
 
   const adopt = useCallback((s: Session | null) => {
     setCsrfToken(s?.csrf_token ?? '');
@@ -29,6 +35,8 @@ export function App() {
   }, []);
 
   useEffect(() => {
+    if (shared || asked.current) return;
+    asked.current = true;
     setUnauthenticatedHandler(() => {
       adopt(null);
       navigate('/login');
@@ -51,7 +59,7 @@ export function App() {
         setChecked(true);
       }
     })();
-  }, []);
+  }, [shared]);
 
   const logout = async () => {
     // Close the live views first, so none of them is still connecting when the session ends.
@@ -68,6 +76,7 @@ export function App() {
     }
   };
 
+  if (route.page === 'shared') return <SharedPage key={route.token} token={route.token} />;
   if (!checked) return <main class="page"><Status message={problem || 'Loading…'} /></main>;
 
   let page;
@@ -94,6 +103,7 @@ export function App() {
         case 'account': page = <AccountPage session={session} onSession={adopt} />; break;
         case 'users': page = <UsersPage session={session} />; break;
         case 'audit': page = <AuditPage session={session} />; break;
+        case 'shares': page = <SharesPage session={session} />; break;
         case 'addcamera': page = session.role === 'owner' ? <AddCameraPage />
           : <main class="page"><h1>Only owners add cameras</h1><a href="#/">Back to the cameras</a></main>; break;
         default: page = <main class="page"><h1>Not found</h1><a href="#/">Back to the cameras</a></main>;

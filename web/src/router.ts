@@ -13,16 +13,22 @@ export type Route =
   | { page: 'users' }
   | { page: 'audit' }
   | { page: 'addcamera' }
+  | { page: 'shares' }
+  | { page: 'shared'; token: string }
   | { page: 'notfound' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
   const parts = path.split('/').filter(Boolean);
   if (parts.length === 0) return { page: 'grid' };
-  if (parts.length === 1 && ['setup', 'login', 'recover', 'account', 'users', 'audit'].includes(parts[0])) {
+  if (parts.length === 1 && ['setup', 'login', 'recover', 'account', 'users', 'audit', 'shares'].includes(parts[0])) {
     return { page: parts[0] } as Route;
   }
   if (parts.length === 2 && parts[0] === 'cameras' && parts[1] === 'add') return { page: 'addcamera' };
+  // A share link (#/shared/<token>): the token stays in the fragment, so no server sees it
+  // in a request line or a log; the viewer page sends it only in the body of its POST.
+  // A mangled link still lands here (no login page), and the hub says it does not know it.
+  if (parts[0] === 'shared') return { page: 'shared', token: parts.slice(1).join('/') };
   if (parts[0] === 'camera' && /^\d+$/.test(parts[1] ?? '')) {
     const id = Number(parts[1]);
     if (parts.length === 2) return { page: 'camera', id };

@@ -10,6 +10,7 @@ interface Props {
 export function Nav({ session, current, onLogout }: Props) {
   const links: [string, string, boolean][] = [
     ['#/', 'Cameras', true],
+    ['#/shares', 'Shared links', true],
     ['#/account', 'Account', true],
     ['#/users', 'Users', session.role === 'owner'],
     ['#/audit', 'Audit log', session.role === 'owner'],

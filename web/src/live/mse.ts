@@ -1,4 +1,5 @@
-// Live view over the MSE path: wss://host/api/cameras/{id}/live sends a JSON
+// Live view over the MSE path: wss://host/api/cameras/{id}/live (or a share link's
+// /api/shared/live?ticket=..., the same protocol) sends a JSON
 // {"type":"init","mime":...} text message, then binary fMP4: the init segment and fragments.
 // Appends in order through a queue, trims what is behind the playhead and stays near the
 // live edge.
@@ -18,10 +19,13 @@ export class MseLive {
 
   constructor(
     private readonly video: HTMLVideoElement,
-    private readonly camera: number,
+    // The WebSocket's path, e.g. /api/cameras/3/live.
+    private readonly path: string,
     private readonly onError: (message: string) => void,
     // The MIME type of the stream, and what the hub says about the picture (may be empty).
     private readonly onInit: (mime: string, note: string) => void = () => {},
+    // When given: called once the hub ends the stream (any close code) instead of onError.
+    private readonly onEnd?: (code: number) => void,
   ) {}
 
   start(): void {
@@ -29,7 +33,7 @@ export class MseLive {
       this.onError('this browser cannot play live video (no Media Source Extensions)');
       return;
     }
-    const ws = new WebSocket(wsUrl(`/api/cameras/${this.camera}/live`));
+    const ws = new WebSocket(wsUrl(this.path));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onmessage = (ev) => {
@@ -46,7 +50,9 @@ export class MseLive {
       }
     };
     ws.onclose = (ev) => {
-      if (!this.closed && ev.code !== 1000) this.onError('the live stream ended');
+      if (this.closed) return;
+      if (this.onEnd) this.onEnd(ev.code);
+      else if (ev.code !== 1000) this.onError('the live stream ended');
     };
   }
 

@@ -37,7 +37,7 @@ export function useLive(camera: number, video: RefObject<HTMLVideoElement>): Liv
       if (!alive()) return;
       update({ transport: 'mse', rtc: null, talkAvailable: false, note: '' });
       console.info(`camera ${camera}: MSE fallback (${why})`);
-      mse = new MseLive(el, camera,
+      mse = new MseLive(el, `/api/cameras/${camera}/live`,
         (message) => update({ error: message }),
         (mime, note) => update({ note: note || `${codecs(mime)}, as recorded`, error: '' }));
       mse.start();
@@ -67,5 +67,36 @@ export function useLive(camera: number, video: RefObject<HTMLVideoElement>): Liv
     };
   }, [camera]);
 
+  return state;
+}
+
+// The MSE path alone on any live WebSocket path (a share link's /api/shared/live?ticket=...):
+// no WebRTC, no talk. `ended` turns true once the hub closes the stream (say the link was
+// withdrawn or expired); nothing reconnects.
+export function useMseLive(path: string | null, video: RefObject<HTMLVideoElement>):
+  LiveState & { ended: boolean } {
+  const [state, setState] = useState<LiveState & { ended: boolean }>({
+    transport: 'connecting', note: '', talkAvailable: false, error: '', rtc: null, ended: false,
+  });
+  useEffect(() => {
+    const el = video.current;
+    if (!el || !path) return;
+    let alive = true;
+    const update = (s: Partial<LiveState & { ended: boolean }>) =>
+      alive && setState((old) => ({ ...old, ...s }));
+    setState({ transport: 'mse', note: '', talkAvailable: false, error: '', rtc: null, ended: false });
+    const mse = new MseLive(el, path,
+      (message) => update({ error: message }),
+      (mime, note) => update({ note: note || codecs(mime), error: '' }),
+      () => {
+        mse.close();  // lets the picture go: it is no longer shared
+        update({ ended: true });
+      });
+    mse.start();
+    return () => {
+      alive = false;
+      mse.close();
+    };
+  }, [path]);
   return state;
 }

@@ -7,11 +7,13 @@ import { LiveVideo } from '../components/LiveVideo';
 import { Status } from '../components/Status';
 import { TalkControls } from '../components/TalkControls';
 import { PtzControls } from '../components/PtzControls';
+import { ShareDialog } from '../components/ShareDialog';
 import { presenceFeed, usePresence } from '../presence';
 
 export function CameraPage({ id, session }: { id: number; session: Session }) {
   const [camera, setCamera] = useState<Camera | null>(null);
   const [muted, setMuted] = useState(true);
+  const [sharing, setSharing] = useState(false);
   const [message, setMessage] = useState('');
   const [error, setError] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
@@ -91,8 +93,15 @@ export function CameraPage({ id, session }: { id: number; session: Session }) {
           {muted ? 'Sound on' : 'Sound off'}</button>
         <button type="button" onClick={snapshot}>Snapshot</button>
         {can(session, 'recordings', id) && <a class="button" href={`#/camera/${id}/timeline`}>Recordings</a>}
+        {can(session, 'share', id) && (
+          <button type="button" onClick={() => setSharing(true)}>Share live view</button>
+        )}
         <a class="button secondary" href={`#/camera/${id}/settings`}>Settings</a>
       </div>
+      {can(session, 'share', id) && (
+        <ShareDialog open={sharing} onClose={() => setSharing(false)} camera={id} cameraName={name}
+          kind="live" />
+      )}
       {mayTalk && live.rtc && <TalkControls rtc={live.rtc} onMessage={say} />}
       <PtzControls camera={id} onMessage={say} />
       <Status message={message} error={error} />

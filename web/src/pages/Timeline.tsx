@@ -1,10 +1,12 @@
 // Recordings of one camera, one day at a time: recorded ranges and events on a 24 h bar,
 // click or drag to scrub, playback as fragmented MP4 from /stream, speeds, event jumps, and
-// downloads (which need a fresh passphrase proof).
+// downloads (which need a fresh passphrase proof), and share links to a clip.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get, messageOf, request, unlockRecordings, withReauth, type Camera, type Household } from '../api';
+import { can, get, messageOf, request, unlockRecordings, withReauth, type Camera, type Household,
+  type Session } from '../api';
 import { clock } from '../format';
 import { Status } from '../components/Status';
+import { ShareDialog } from '../components/ShareDialog';
 import { presenceFeed, usePresence } from '../presence';
 
 interface Range { start_ms: number; end_ms: number }
@@ -20,7 +22,7 @@ function startOfDay(t: number): number {
   return d.getTime();
 }
 
-export function TimelinePage({ id }: { id: number; session?: unknown }) {
+export function TimelinePage({ id, session }: { id: number; session: Session }) {
   const [day, setDay] = useState(() => startOfDay(Date.now()));
   const [ranges, setRanges] = useState<Range[]>([]);
   const [events, setEvents] = useState<HubEvent[]>([]);
@@ -28,6 +30,8 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
   const [position, setPosition] = useState<number | null>(null);  // ms, what is showing
   const [speed, setSpeed] = useState(1);
   const [downloadMin, setDownloadMin] = useState(5);
+  const [sharing, setSharing] = useState(false);
+  const shareFrom = useRef(0);  // the cursor when the share dialog opened
   const [locked, setLocked] = useState(false);  // the household key is not open: nothing plays
   const [message, setMessage] = useState('');
   const [error, setError] = useState(false);
@@ -195,6 +199,22 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
     }
   };
 
+  // A clip to share: from the cursor (snapped to the recording) for `minutes`, clipped to
+  // what is recorded so far.
+  const clipRange = (minutes: number): { start: number; end: number } | string => {
+    const at = recordedFrom(shareFrom.current);
+    if (at === null) return 'Nothing is recorded from the cursor on this day: move it onto a recording.';
+    const start = Math.floor(at / 1000) * 1000;
+    const want = start + minutes * 60_000;
+    let recorded = start;
+    for (const r of ranges) {
+      if (r.start_ms < want) recorded = Math.max(recorded, r.end_ms);
+    }
+    const end = Math.floor(Math.min(want, recorded, Date.now() - 1000) / 1000) * 1000;
+    if (end - start < 1000) return 'Less than a second is recorded from the cursor.';
+    return { start, end };
+  };
+
   const pct = (t: number) => `${((t - day) / DAY_MS) * 100}%`;
   const today = startOfDay(Date.now());
   return (
@@ -267,7 +287,15 @@ export function TimelinePage({ id }: { id: number; session?: unknown }) {
           </select>
         </label>
         <button type="button" onClick={download}>Download from the cursor</button>
+        {can(session, 'share', id) && (
+          <button type="button" onClick={() => { shareFrom.current = position ?? day; setSharing(true); }}>
+            Share this clip</button>
+        )}
       </div>
+      {can(session, 'share', id) && (
+        <ShareDialog open={sharing} onClose={() => setSharing(false)} camera={id}
+          cameraName={camera?.name ?? `Camera ${id}`} kind="clip" clipRange={clipRange} />
+      )}
       <p class="note">{dayEvents.length} events, {ranges.length} recorded ranges on this day.
         Drag on the bar or use the arrow keys (Shift: an hour) to move.</p>
       <Status message={message} error={error} />

@@ -113,6 +113,9 @@ core::Result<Created> ShareService::create(const auth::Principal& who, NewShare 
     if (req.max_views < 0 || req.max_views > kMaxViews) {
         return make_error(ErrorCode::kInvalidArgument, "views: 0 (no limit) to 1000");
     }
+    if (!req.passcode.empty() && req.passcode.size() < 4) {
+        return make_error(ErrorCode::kInvalidArgument, "a passcode has at least 4 characters");
+    }
     HEARTH_ASSIGN_OR_RETURN(auto camera, index_.get_camera(req.camera));
     store::Share s;
     s.kind = req.kind;
@@ -152,16 +155,14 @@ core::Result<Created> ShareService::create(const auth::Principal& who, NewShare 
             HEARTH_ASSIGN_OR_RETURN(auto key, household_.open_sealed(seg.sealed_key));
             keys.emplace(seg.id.value(), box.seal(key.view()));
         }
-        // Kept while the link lives: retention must not pull the clip from under it.
-        HEARTH_TRY(index_.pin(camera.id, s.start_us, s.end_us, s.expires_us));
     }
     if (!req.passcode.empty()) {
-        const std::string_view text(reinterpret_cast<const char*>(req.passcode.data()),
-                                    req.passcode.size());
-        if (text.size() < 4) {
-            return make_error(ErrorCode::kInvalidArgument, "a passcode has at least 4 characters");
-        }
         HEARTH_ASSIGN_OR_RETURN(s.passcode_hash, crypto::hash_password(req.passcode, cost_));
+    }
+    if (s.kind == "clip") {
+        // Kept while the link lives: retention must not pull the clip from under it. Last,
+        // so a refused request pins nothing.
+        HEARTH_TRY(index_.pin(camera.id, s.start_us, s.end_us, s.expires_us));
     }
     s.token_hash = crypto::sha256_hex(token);
     HEARTH_ASSIGN_OR_RETURN(s.id, shares_.add(s, keys));

@@ -65,7 +65,7 @@ public:
     core::Result<Share> count_view(std::int64_t id, core::WallMicros now_us);
     // Revokes at `now` and destroys the clip's re-sealed keys (secure delete, WAL truncated).
     core::Status revoke(std::int64_t id, core::WallMicros now_us);
-    // Destroys the keys of links past their expiry; returns how many links.
+    // Destroys the re-sealed keys of links expired or withdrawn; returns how many keys went.
     core::Result<int> shred_expired(core::WallMicros now_us);
     // A clip's re-sealed segment keys (segment id -> sealed text).
     core::Result<std::map<std::int64_t, std::string>> keys(std::int64_t id);

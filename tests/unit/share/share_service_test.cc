@@ -210,6 +210,15 @@ TEST_F(ShareServiceTest, BadRequestsAreRefusedClearly) {
     empty.end_us = kT0 - 3000'000'000LL;
     EXPECT_EQ(service_->create(owner_, std::move(empty), origin_).error().code,
               core::ErrorCode::kNotFound);
+    auto short_code = clip();
+    short_code.passcode = secret("47");
+    EXPECT_EQ(service_->create(owner_, std::move(short_code), origin_).error().code,
+              core::ErrorCode::kInvalidArgument);
+    auto segments = world_.index->segments(camera_, 0, INT64_MAX);
+    ASSERT_TRUE(segments);
+    for (const auto& seg : *segments) {
+        EXPECT_EQ(seg.pinned_until_us, 0) << "a refused link pins nothing";
+    }
     world_.household->lock();
     auto locked = service_->create(owner_, clip(), origin_);
     ASSERT_FALSE(locked);

@@ -27,6 +27,8 @@ debian_packages=(
   python3-gi gir1.2-gst-plugins-bad-1.0
   # shared clips: face blurring and the watermark (OpenCV with the Haar face cascades)
   libopencv-dev opencv-data
+  # detection: decoding straight with libavcodec (src/detect/frame_decoder.h)
+  libavcodec-dev libavutil-dev
   # the BIP39 English word list of the recovery words (src/crypto), and a peer for their test
   python3-mnemonic
 )

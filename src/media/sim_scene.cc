@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <opencv2/imgproc.hpp>
+#include <vector>
 
 namespace hearth::media {
 namespace {
@@ -19,8 +21,6 @@ constexpr std::uint8_t kGlyphs[12][7] = {
     {0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x0C, 0x00}, {0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x0C},
 };
 
-constexpr std::int64_t kPersonPeriodMs = 40'000;
-constexpr std::int64_t kPersonWalkMs = 12'000;
 constexpr std::int64_t kSoundPeriodMs = 10'000;
 constexpr std::int64_t kSoundLengthMs = 300;
 
@@ -179,6 +179,7 @@ void SimScene::render_video(std::int64_t scene_ms, std::int64_t wall_ms,
     const double t = static_cast<double>(scene_ms) / 1000.0;
     const int horizon = pano_h_ * 6 / 10;
     // A car driving along the road, a ball bouncing, a bird crossing the sky.
+    if (opt_.traffic) {
     const int car_x = static_cast<int>(std::fmod(t * 160.0, pano_w_ + 300.0)) - 300;
     draw_rect(f, to_view_x(car_x), to_view_y(horizon + 60), to_view_len(220), to_view_len(70), 70,
               90, 200);
@@ -189,23 +190,67 @@ void SimScene::render_video(std::int64_t scene_ms, std::int64_t wall_ms,
     const int bird_x = pano_w_ - static_cast<int>(std::fmod(t * 90.0, pano_w_ + 100.0));
     draw_rect(f, to_view_x(bird_x), to_view_y(pano_h_ / 6), to_view_len(30), to_view_len(10), 30,
               128, 128);
-    // The person-like figure: head, body, legs, walking left to right.
-    if (person_present(scene_ms)) {
-        const double walk = static_cast<double>(scene_ms % kPersonPeriodMs) / kPersonWalkMs;
-        const int px = view_.x - 60 + static_cast<int>(walk * (view_.width + 120));
-        const int feet = horizon + 200;
-        const int stride = static_cast<int>(std::sin(t * 6.0) * 14);
-        draw_rect(f, to_view_x(px + 14), to_view_y(feet - 180), to_view_len(30), to_view_len(30),
-                  190, 110, 150);  // head
-        draw_rect(f, to_view_x(px), to_view_y(feet - 148), to_view_len(58), to_view_len(80), 50,
-                  150, 100);  // torso
-        draw_rect(f, to_view_x(px + 6 + stride), to_view_y(feet - 68), to_view_len(16),
-                  to_view_len(68), 40, 120, 120);  // legs
-        draw_rect(f, to_view_x(px + 36 - stride), to_view_y(feet - 68), to_view_len(16),
-                  to_view_len(68), 40, 120, 120);
+    }
+    if (person_present(wall_ms, opt_.person_period_ms)) {
+        draw_person(f, wall_ms);
     }
     draw_clock(f, wall_ms);
     draw_timecode(f, wall_ms);
+}
+
+void SimScene::draw_person(std::span<std::uint8_t> f, std::int64_t wall_ms) {
+    // A walking silhouette (head, shoulders, swinging arms and legs) rather than boxes, so
+    // that a people detector trained on real photographs finds it, as it would a person.
+    const int W = opt_.width, H = opt_.height;
+    const double into = static_cast<double>(wall_ms % opt_.person_period_ms) / kPersonWalkMs;
+    const double height = pano_h_ * 0.24;  // panorama pixels, head to feet
+    const double px = view_.x - height * 0.3 + into * (view_.width + height * 0.6);
+    const double feet = pano_h_ * 0.80;
+    const double sx = static_cast<double>(W) / view_.width, sy = static_cast<double>(H) / view_.height;
+    auto at = [&](double x, double y) {
+        return cv::Point(static_cast<int>((x - view_.x) * sx), static_cast<int>((y - view_.y) * sy));
+    };
+    const auto len = [&](double l) { return std::max(1, static_cast<int>(l * sx)); };
+    cv::Mat y_plane(H, W, CV_8UC1, f.data());
+    cv::Mat u_plane(H / 2, W / 2, CV_8UC1, f.data() + static_cast<std::size_t>(W) * H);
+    cv::Mat v_plane(H / 2, W / 2, CV_8UC1,
+                    f.data() + static_cast<std::size_t>(W) * H + static_cast<std::size_t>(W / 2) * (H / 2));
+    // Draws one shape on all three planes (chroma at half size).
+    auto paint = [&](auto&& shape, int Y, int U, int V) {
+        shape(y_plane, 1.0, Y);
+        shape(u_plane, 0.5, U);
+        shape(v_plane, 0.5, V);
+    };
+    const double swing = std::sin(static_cast<double>(wall_ms) / 1000.0 * 2.0 * M_PI * 0.9) * 0.45;
+    const double hip_y = feet - height * 0.47, shoulder_y = feet - height * 0.82;
+    const double leg = height * 0.47, arm = height * 0.38;
+    auto limb = [&](double x0, double y0, double angle, double length, double width) {
+        return [=, &at, &len](cv::Mat& m, double s, int value) {
+            const cv::Point a = at(x0, y0), b = at(x0 + std::sin(angle) * length, y0 + std::cos(angle) * length);
+            cv::line(m, cv::Point(static_cast<int>(a.x * s), static_cast<int>(a.y * s)),
+                     cv::Point(static_cast<int>(b.x * s), static_cast<int>(b.y * s)), cv::Scalar(value),
+                     std::max(1, static_cast<int>(len(width) * s)), cv::LINE_AA);
+        };
+    };
+    paint(limb(px - height * 0.04, hip_y, swing, leg, height * 0.09), 35, 130, 120);   // legs
+    paint(limb(px + height * 0.04, hip_y, -swing, leg, height * 0.09), 35, 130, 120);
+    paint([&](cv::Mat& m, double s, int value) {  // torso: shoulders wider than hips
+        std::vector<cv::Point> pts;
+        for (auto p : {at(px - height * 0.11, shoulder_y), at(px + height * 0.11, shoulder_y),
+                       at(px + height * 0.08, hip_y + height * 0.03), at(px - height * 0.08, hip_y + height * 0.03)}) {
+            pts.emplace_back(static_cast<int>(p.x * s), static_cast<int>(p.y * s));
+        }
+        cv::fillConvexPoly(m, pts, cv::Scalar(value), cv::LINE_AA);
+    }, 50, 150, 100);
+    paint(limb(px - height * 0.10, shoulder_y + height * 0.02, -swing * 0.8, arm, height * 0.06), 50, 150, 100);
+    paint(limb(px + height * 0.10, shoulder_y + height * 0.02, swing * 0.8, arm, height * 0.06), 50, 150, 100);
+    paint([&](cv::Mat& m, double s, int value) {  // head
+        const cv::Point c = at(px, shoulder_y - height * 0.09);
+        cv::ellipse(m, cv::Point(static_cast<int>(c.x * s), static_cast<int>(c.y * s)),
+                    cv::Size(std::max(1, static_cast<int>(len(height * 0.06) * s)),
+                             std::max(1, static_cast<int>(len(height * 0.075) * s * sy / sx))),
+                    0, 0, 360, cv::Scalar(value), cv::FILLED, cv::LINE_AA);
+    }, 125, 110, 150);
 }
 
 SimTimecodeLayout sim_timecode_layout(int width, int height) {
@@ -238,12 +283,13 @@ void SimScene::draw_timecode(std::span<std::uint8_t> f, std::int64_t wall_ms) {
     }
 }
 
-void SimScene::render_audio(std::int64_t first_sample, std::span<std::int16_t> out) const {
+void SimScene::render_audio(std::int64_t first_sample, std::int64_t wall_ms,
+                            std::span<std::int16_t> out) const {
     const double rate = opt_.sample_rate;
     for (std::size_t i = 0; i < out.size(); ++i) {
         const std::int64_t n = first_sample + static_cast<std::int64_t>(i);
         const double t = static_cast<double>(n) / rate;
-        const auto ms = static_cast<std::int64_t>(t * 1000.0);
+        const std::int64_t ms = wall_ms + static_cast<std::int64_t>(i) * 1000 / opt_.sample_rate;
         double s = 0.05 * std::sin(2.0 * M_PI * 440.0 * t);
         if (sound_event(ms)) {
             const double since = static_cast<double>(ms % kSoundPeriodMs) / 1000.0;
@@ -253,12 +299,12 @@ void SimScene::render_audio(std::int64_t first_sample, std::span<std::int16_t> o
     }
 }
 
-bool SimScene::person_present(std::int64_t scene_ms) {
-    return scene_ms >= 0 && (scene_ms % kPersonPeriodMs) < kPersonWalkMs;
+bool SimScene::person_present(std::int64_t wall_ms, std::int64_t period_ms) {
+    return wall_ms >= 0 && period_ms > 0 && (wall_ms % period_ms) < kPersonWalkMs;
 }
 
-bool SimScene::sound_event(std::int64_t scene_ms) {
-    return scene_ms >= 0 && (scene_ms % kSoundPeriodMs) < kSoundLengthMs;
+bool SimScene::sound_event(std::int64_t wall_ms) {
+    return wall_ms >= 0 && (wall_ms % kSoundPeriodMs) < kSoundLengthMs;
 }
 
 }  // namespace hearth::media

@@ -1,5 +1,5 @@
 // The simulated camera's scene: a panorama larger than the visible frame with
-// moving objects, a person-like figure on a known script, a burnt-in wall clock
+// moving objects, a walking person-like figure on a known script (wall-clock aligned), a burnt-in wall clock
 // with milliseconds, and a tone with a periodic sound event.
 //
 // Drawn by hand into I420 buffers because it is cheap (a row copy per line plus a
@@ -21,7 +21,13 @@ struct SimSceneOptions {
     int fps = 15;
     int sample_rate = 48000;
     std::uint32_t seed = 1;  // different cameras draw different scenes
+    bool traffic = true;     // the car, ball and bird that move all the time
+    // The person-like figure enters every `person_period_ms` of the wall clock (at multiples
+    // of it since the Unix epoch) and walks across for kPersonWalkMs.
+    std::int64_t person_period_ms = 40'000;
 };
+
+inline constexpr std::int64_t kPersonWalkMs = 12'000;
 
 // The machine-readable clock under the printed one, for glass-to-glass latency: a row of
 // square blocks, `block` pixels each, from (x, y): the preamble 1,0,1,0 then the 40 low bits
@@ -62,20 +68,25 @@ public:
     void render_video(std::int64_t scene_ms, std::int64_t wall_ms, std::span<std::uint8_t> i420);
     std::size_t frame_bytes() const;
 
-    // Fills mono S16 samples starting at sample index `first_sample`: a quiet
-    // 440 Hz tone, and every 10 s a 300 ms loud chirp (the periodic sound event).
-    void render_audio(std::int64_t first_sample, std::span<std::int16_t> out) const;
+    // Fills mono S16 samples starting at sample index `first_sample`, whose wall time is
+    // `wall_ms`: a quiet 440 Hz tone, and every 10 s of the wall clock a 300 ms loud chirp
+    // (the periodic sound event).
+    void render_audio(std::int64_t first_sample, std::int64_t wall_ms,
+                      std::span<std::int16_t> out) const;
 
-    // The scene script: whether the person-like figure is in the panorama at
-    // `scene_ms` (enters every 40 s, walks for 12 s), for detection tests.
-    static bool person_present(std::int64_t scene_ms);
-    static bool sound_event(std::int64_t scene_ms);
+    // The scene script, on the wall clock (ms since the Unix epoch) so that a test watching
+    // a camera knows when things happen: whether the person-like figure is in view (it
+    // enters at every multiple of `period_ms` and walks across for kPersonWalkMs), and
+    // whether the chirp sounds.
+    static bool person_present(std::int64_t wall_ms, std::int64_t period_ms);
+    static bool sound_event(std::int64_t wall_ms);
 
 private:
     void draw_rect(std::span<std::uint8_t> f, int x, int y, int w, int h, std::uint8_t Y,
                    std::uint8_t U, std::uint8_t V);
     void draw_clock(std::span<std::uint8_t> f, std::int64_t wall_ms);
     void draw_timecode(std::span<std::uint8_t> f, std::int64_t wall_ms);
+    void draw_person(std::span<std::uint8_t> f, std::int64_t wall_ms);
 
     SimSceneOptions opt_;
     int pano_w_;

@@ -55,11 +55,13 @@ core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
             }
             (video ? o.video_codec : o.audio_codec) = *codec;
         } else if (key != "width" && key != "height" && key != "fps" && key != "kbps" &&
-                   key != "audio" && key != "seed") {
+                   key != "audio" && key != "seed" && key != "traffic" &&
+                   key != "person_every_s" && key != "bframes") {
             return core::make_error(
                 core::ErrorCode::kInvalidArgument,
                 "unknown sim option '" + key.substr(0, 32) +
-                    "' (known: width, height, fps, kbps, audio, seed, video_codec, audio_codec)");
+                    "' (known: width, height, fps, kbps, audio, seed, traffic, person_every_s, "
+                    "bframes, video_codec, audio_codec)");
         }
     }
     HEARTH_TRY(int_in("width", 160, 3840, o.scene.width));
@@ -69,6 +71,10 @@ core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
     int seed = static_cast<int>(o.scene.seed);
     HEARTH_TRY(int_in("seed", 0, 1 << 30, seed));
     o.scene.seed = static_cast<std::uint32_t>(seed);
+    int person_every_s = static_cast<int>(o.scene.person_period_ms / 1000);
+    HEARTH_TRY(int_in("person_every_s", 15, 86400, person_every_s));
+    o.scene.person_period_ms = person_every_s * 1000LL;
+    HEARTH_TRY(int_in("bframes", 0, 3, o.bframes));
     o.scene.width &= ~15;  // encoder-friendly sizes
     o.scene.height &= ~7;
     if (j.contains("audio")) {
@@ -77,6 +83,13 @@ core::Result<SimCameraOptions> parse_sim_options(std::string_view text) {
                                     "sim option 'audio' must be true or false");
         }
         o.audio = j["audio"].get<bool>();
+    }
+    if (j.contains("traffic")) {
+        if (!j["traffic"].is_boolean()) {
+            return core::make_error(core::ErrorCode::kInvalidArgument,
+                                    "sim option 'traffic' must be true or false");
+        }
+        o.scene.traffic = j["traffic"].get<bool>();
     }
     return o;
 }
@@ -93,8 +106,16 @@ std::string sim_pipeline_description(const SimCameraOptions& o, SimOutput output
                 (rtp ? "rtph265pay name=pay0 pt=96 config-interval=-1"
                      : "video/x-h265,stream-format=hvc1,alignment=au ! appsink name=vsink");
     } else {
-        video = "x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=" + gop +
-                " bitrate=" + kbps + " ! video/x-h264,profile=constrained-baseline ! h264parse ! " +
+        // B-frames (never referenced: no pyramid) make a stream whose decoder may skip
+        // frames, as some cameras send; the default is the low-latency baseline stream.
+        const std::string encoder =
+            o.bframes > 0 ? "x264enc speed-preset=ultrafast threads=1 b-pyramid=false bframes=" +
+                                std::to_string(o.bframes) + " key-int-max=" + gop +
+                                " bitrate=" + kbps + " ! video/x-h264,profile=main"
+                          : "x264enc tune=zerolatency speed-preset=ultrafast threads=1 key-int-max=" +
+                                gop + " bitrate=" + kbps +
+                                " ! video/x-h264,profile=constrained-baseline";
+        video = encoder + " ! h264parse ! " +
                 (rtp ? "rtph264pay name=pay0 pt=96 config-interval=-1"
                      : "video/x-h264,stream-format=avc,alignment=au ! appsink name=vsink");
     }
@@ -193,8 +214,11 @@ void SimProducer::run() {
             GstBuffer* buf = gst_buffer_new_allocate(nullptr, audio_chunk * 2, nullptr);
             GstMapInfo map;
             gst_buffer_map(buf, &map, GST_MAP_WRITE);
+            const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
             scene_.render_audio(
-                audio_index * audio_chunk,
+                audio_index * audio_chunk, wall_ms,
                 {reinterpret_cast<std::int16_t*>(map.data), static_cast<std::size_t>(audio_chunk)});
             gst_buffer_unmap(buf, &map);
             GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(at);

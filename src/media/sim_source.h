@@ -18,6 +18,7 @@ struct SimCameraOptions {
     SimSceneOptions scene;
     int video_kbps = 1500;
     bool audio = true;
+    int bframes = 0;  // H.264 only: non-reference B-frames between references
     Codec video_codec = Codec::kH264;  // or kH265
     Codec audio_codec = Codec::kAac;   // or kOpus, kPcmu, kPcma
 };
@@ -26,7 +27,8 @@ struct SimCameraOptions {
 core::Result<Codec> parse_sim_codec(std::string_view name, bool video);
 
 // Parses the JSON options stored with a sim camera ({"width":1280,"height":720,
-// "fps":15,"kbps":1500,"audio":true,"seed":1}). Errors: kInvalidArgument naming the key.
+// "fps":15,"kbps":1500,"audio":true,"seed":1,"traffic":true,"person_every_s":40,
+// "bframes":0}). Errors: kInvalidArgument naming the key.
 core::Result<SimCameraOptions> parse_sim_options(std::string_view json);
 
 // gst-launch text of the encoding branches fed by appsrc "vsrc" (and "asrc"),

@@ -52,13 +52,21 @@ TEST(SimOptionsTest, StrictJson) {
     EXPECT_FALSE(parse_sim_options(R"({"fps":0})"));
     EXPECT_FALSE(parse_sim_options(R"({"colour":"red"})"));
     EXPECT_FALSE(parse_sim_options(R"({"audio":1})"));
+    auto scripted = parse_sim_options(R"({"traffic":false,"person_every_s":20,"bframes":2})");
+    ASSERT_TRUE(scripted) << scripted.error().message;
+    EXPECT_FALSE(scripted->scene.traffic);
+    EXPECT_EQ(scripted->scene.person_period_ms, 20'000);
+    EXPECT_EQ(scripted->bframes, 2);
+    EXPECT_FALSE(parse_sim_options(R"({"person_every_s":1})"));
+    EXPECT_FALSE(parse_sim_options(R"({"traffic":"no"})"));
     EXPECT_FALSE(parse_sim_options("{"));
 }
 
 TEST(SimSceneTest, ScriptAndRendering) {
-    EXPECT_TRUE(SimScene::person_present(1000));
-    EXPECT_FALSE(SimScene::person_present(20'000));
-    EXPECT_TRUE(SimScene::person_present(41'000));
+    EXPECT_TRUE(SimScene::person_present(1000, 40'000));
+    EXPECT_FALSE(SimScene::person_present(20'000, 40'000));
+    EXPECT_TRUE(SimScene::person_present(41'000, 40'000));
+    EXPECT_TRUE(SimScene::person_present(21'000, 20'000));
     EXPECT_TRUE(SimScene::sound_event(10'100));
     EXPECT_FALSE(SimScene::sound_event(10'400));
 
@@ -81,8 +89,8 @@ TEST(SimSceneTest, ScriptAndRendering) {
     scene.render_video(2000, 1'790'000'000'000, c);  // zoomed view renders in bounds
 
     std::vector<std::int16_t> quiet(4800), loud(4800);
-    scene.render_audio(48000 * 5, quiet);   // 5 s: tone only
-    scene.render_audio(48000 * 10, loud);   // 10 s: the periodic sound event
+    scene.render_audio(48000 * 5, 5'000, quiet);   // 5 s: tone only
+    scene.render_audio(48000 * 10, 10'000, loud);  // 10 s: the periodic sound event
     auto peak = [](const auto& v) {
         int m = 0;
         for (auto s : v) m = std::max(m, std::abs(int(s)));

@@ -9,6 +9,7 @@
 
 #include "api/live_viewing.h"
 #include "api/routes.h"
+#include "detect/event_log.h"
 #include "core/time_text.h"
 #include "media/live_fmp4.h"
 
@@ -126,11 +127,25 @@ public:
             }
         });
         send_presence();
+        if (hub_.events != nullptr) {
+            // Detection events as they happen, for cameras this user may see.
+            event_listener_ = hub_.events->listen(
+                [weak = weak_from_this(), weak_peer = std::weak_ptr(peer)](const detect::EventNews& news) {
+                    auto p = weak_peer.lock();
+                    if (!p) return;
+                    p->post([weak, news] {
+                        if (auto self = weak.lock()) self->send_event(news);
+                    });
+                });
+        }
     }
 
     void on_close() override {
         stop_watching();
         presence_->unlisten(listener_);
+        if (hub_.events != nullptr) {
+            hub_.events->unlisten(event_listener_);
+        }
         peer_.reset();
     }
 
@@ -162,6 +177,19 @@ private:
         }
     }
 
+    void send_event(const detect::EventNews& news) {
+        const auto camera = news.event.camera;
+        if (!peer_ || !camera.valid() ||
+            !(who_.can(auth::Right::kLive, camera) || who_.can(auth::Right::kRecordings, camera))) {
+            return;
+        }
+        const char* phase = news.phase == detect::Phase::kStarted   ? "started"
+                            : news.phase == detect::Phase::kEnded   ? "ended"
+                                                                    : "updated";
+        peer_->send_text(
+            nlohmann::json{{"type", "event"}, {"phase", phase}, {"event", event_json(news.event)}}.dump());
+    }
+
     void send_presence() {
         if (!peer_) {
             return;
@@ -182,6 +210,7 @@ private:
     const std::string user_agent_;
     std::shared_ptr<WebSocketPeer> peer_;
     std::uint64_t listener_ = 0;
+    std::uint64_t event_listener_ = 0;
     std::string last_;
     std::uint64_t watching_ = 0;
     core::CameraId watching_camera_;

@@ -308,6 +308,7 @@ void add_hub_routes(SecureRouter& router, const HubContext& hub) {
     add_ptz_routes(router, hub);
     add_onboard_routes(router, hub);
     add_share_routes(router, hub);
+    add_event_routes(router, hub);
     add_web_app(router, hub.web_root);
 }
 
@@ -481,37 +482,6 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
     router.add(
         Method::kGet, "/api/cameras/{id}/download", kExport,
         [hub](const Request& req, Caller& caller) { return playback(hub, req, caller, true); });
-
-    router.add(Method::kGet, "/api/events", kSession, [hub](const Request& req, Caller& caller) {
-        int limit = 100;
-        if (auto it = req.query.find("limit"); it != req.query.end()) {
-            const auto& t = it->second;
-            const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), limit);
-            if (ec != std::errc() || end != t.data() + t.size() || limit < 1 || limit > 1000) {
-                return Response::error(400, "limit must be 1..1000", req);
-            }
-        }
-        auto events = hub.index->events(std::nullopt, limit);
-        if (!events) {
-            return internal(req);
-        }
-        json out = json::array();
-        for (const auto& e : *events) {
-            // Hub-wide events (logins, bursts, starts) are the owner's business.
-            if (e.camera.valid() ? !caller.who->sees(e.camera) : !caller.who->is_owner()) {
-                continue;
-            }
-            json j = {{"id", e.id},
-                      {"kind", e.kind},
-                      {"at", core::format_time(e.at_us)},
-                      {"detail", e.detail}};
-            if (e.camera.valid()) {
-                j["camera"] = e.camera.value();
-            }
-            out.push_back(std::move(j));
-        }
-        return Response::json(200, json{{"events", out}}.dump());
-    });
 
     router.add(Method::kGet, "/metrics", kOwner, [hub](const Request& req, Caller&) {
         // Bitrate over the interval since the previous scrape (or since start).

@@ -14,6 +14,7 @@
 #include "api/presence.h"
 #include "auth/accounts.h"
 #include "auth/household_keys.h"
+#include <nlohmann/json.hpp>
 #include "share/share_service.h"
 #include "core/clock.h"
 #include "media/live_feed.h"
@@ -24,6 +25,11 @@
 #include "ptz/service.h"
 #include "store/audit.h"
 #include "store/index.h"
+
+namespace hearth::detect {
+class EventLog;
+struct DetectionSettings;
+}  // namespace hearth::detect
 
 namespace hearth::api {
 
@@ -77,7 +83,14 @@ struct HubContext {
     auth::HouseholdKeys* household = nullptr;
     // A recorded fragment failed its integrity check during playback (reported once each).
     std::function<void(const store::PlaybackPiece&, const core::Error&)> recording_damaged;
+    // Detection events as they happen (the app's live channel listens); null: none.
+    detect::EventLog* events = nullptr;
+    // A camera's detection settings were changed: the running detector takes them now.
+    std::function<void(core::CameraId, const detect::DetectionSettings&)> detection_changed;
 };
+
+// An event as the app and notifications see it (no snapshot key, a snapshot URL).
+nlohmann::json event_json(const store::Event& e);
 
 // Appends "<action> camera <id>" by `actor` to the audit log (failures are logged).
 void audit_camera(const HubContext& hub, std::string_view actor, std::string_view action,
@@ -104,6 +117,8 @@ void add_ptz_routes(SecureRouter& router, const HubContext& hub);
 void add_onboard_routes(SecureRouter& router, const HubContext& hub);
 // GET /api/cameras/{id}/webrtc: live view and talk over WebRTC, signalled on a WebSocket.
 void add_webrtc_routes(SecureRouter& router, const HubContext& hub);
+// GET /api/events, GET /api/events/{eid}/snapshot, GET/PUT /api/cameras/{id}/detection.
+void add_event_routes(SecureRouter& router, const HubContext& hub);
 // Share links: made by members with the `share` right, opened without an account.
 void add_share_routes(SecureRouter& router, const HubContext& hub);
 // GET /setup (+ /setup.js, /setup.css): the first-run page with the certificate fingerprint.

@@ -173,6 +173,8 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
                             auth::HouseholdKeys::open(*hub->account_store_, config.data_dir,
                                                       hub->clock_, auth::AccountPolicy{}.cost));
     hub->start_ptz();
+    hub->events_ = std::make_unique<detect::EventLog>(*hub->index_, config.data_dir,
+                                                      hub->household_->public_key());
     hub->reconcile_cameras();
 
     HEARTH_ASSIGN_OR_RETURN(hub->accounts_,
@@ -242,6 +244,13 @@ core::Result<std::unique_ptr<Hub>> Hub::start(const core::Config& config) {
     ctx.discovery.target_port = config.onvif_discovery.port;
     ctx.household = hub->household_.get();
     ctx.shares = hub->shares_.get();
+    ctx.events = hub->events_.get();
+    ctx.detection_changed = [raw](core::CameraId id, const detect::DetectionSettings& settings) {
+        std::lock_guard lock(raw->cameras_mu_);
+        if (const auto it = raw->cameras_.find(id); it != raw->cameras_.end() && it->second.detector) {
+            it->second.detector->set_settings(settings);
+        }
+    };
     ctx.recording_damaged = [raw](const store::PlaybackPiece& piece, const core::Error& why) {
         raw->report_damage(piece, why);
     };
@@ -352,6 +361,7 @@ void Hub::reconcile_cameras() {
         ptz_->detach(cam.stored.id);
         cam.source->stop();
         cam.recorder->stop();
+        cam.detector.reset();  // closes its open events
     }
     for (auto& [id, stored_camera] : wanted) {
         {
@@ -376,8 +386,16 @@ void Hub::reconcile_cameras() {
             std::make_unique<media::Recorder>(id, *index_, config_.data_dir, clock_, options);
         cam.recorder->start();
         cam.live = std::make_unique<media::LiveFeed>();
-        cam.tee = std::make_unique<media::SinkTee>(
-            std::vector<media::SourceSink*>{cam.recorder.get(), cam.live.get()});
+        auto detection = detect::load_detection_settings(*index_, id);
+        if (!detection) {
+            spdlog::warn("camera={} detection settings unreadable, using defaults: {}", id.value(),
+                         detection.error().message);
+        }
+        cam.detector = std::make_unique<detect::CameraDetector>(
+            detection ? *detection : detect::DetectionSettings{}, clock_,
+            [log = events_.get(), id](const detect::DetectedEvent& e) { log->record(id, e); });
+        cam.tee = std::make_unique<media::SinkTee>(std::vector<media::SourceSink*>{
+            cam.recorder.get(), cam.live.get(), cam.detector.get()});
         cam.speaker = make_speaker(stored_camera);
         cam.source->start(cam.tee.get());
         if (const auto* sim = dynamic_cast<const media::SimSource*>(cam.source.get())) {

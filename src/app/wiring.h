@@ -24,6 +24,8 @@
 #include "store/shares.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "detect/camera_detector.h"
+#include "detect/event_log.h"
 #include "media/browser_feed.h"
 #include "media/live_feed.h"
 #include "media/recorder.h"
@@ -87,6 +89,8 @@ private:
         std::shared_ptr<media::Speaker> speaker;  // talk output; null: the camera has none
         // What browsers can play when the camera sends H.265 or AAC; made at the first viewer.
         std::unique_ptr<media::BrowserFeed> browser;
+        // Motion, people, sound and tampering: events with encrypted snapshots.
+        std::unique_ptr<detect::CameraDetector> detector;
         std::unique_ptr<media::Source> source;
     };
 
@@ -113,6 +117,7 @@ private:
     std::unique_ptr<auth::AccountService> accounts_;
     std::unique_ptr<store::ShareStore> share_store_;
     std::unique_ptr<share::ShareService> shares_;  // links for people outside the household
+    std::unique_ptr<detect::EventLog> events_;  // detection events and their snapshots
     std::unique_ptr<ptz::Service> ptz_;  // steering: holds, rate limits, presets
     std::shared_ptr<onvif::Transport> onvif_transport_ = std::make_shared<onvif::HttpTransport>();
     std::string setup_code_;             // only the housekeeper thread changes it after start

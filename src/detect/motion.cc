@@ -9,6 +9,9 @@ namespace {
 constexpr double kLearnRate = 0.05;          // per frame at ~5 fps: a 4 s memory
 constexpr double kLearnRateMoving = 0.004;   // where something moves: absorbed in about a minute
 constexpr double kGlobalChangeShare = 0.55;  // more than this changing at once is not an object
+// A pixel changed this many analyses in a row is background now: what was there when the
+// model started (a "ghost" of someone who walked away) or something put down and left.
+constexpr int kAbsorbAfterFrames = 20;
 
 }  // namespace
 
@@ -28,6 +31,7 @@ MotionResult MotionDetector::analyse(const cv::Mat& grey) {
     cv::GaussianBlur(grey, blurred, cv::Size(5, 5), 0);
     if (background_.empty()) {
         blurred.convertTo(background_, CV_32F);
+        changed_for_ = cv::Mat::zeros(blurred.size(), CV_8UC1);
         return out;
     }
     cv::Mat bg8, diff, changed;
@@ -49,7 +53,20 @@ MotionResult MotionDetector::analyse(const cv::Mat& grey) {
         // not a moved camera.
         out.edge_overlap = edges * 4 < edges_before || edges_before * 4 < edges ? 1.0 : cv::countNonZero(kept) / static_cast<double>(edges);
         blurred.convertTo(background_, CV_32F);
+        changed_for_.setTo(0);
         return out;
+    }
+
+    // Count how long each pixel has stayed changed; long-changed pixels join the background.
+    cv::add(changed_for_, 1, changed_for_, changed);
+    changed_for_.setTo(0, changed == 0);
+    cv::Mat settled = changed_for_ >= kAbsorbAfterFrames;
+    if (cv::countNonZero(settled) > 0) {
+        cv::Mat current;
+        blurred.convertTo(current, CV_32F);
+        current.copyTo(background_, settled);
+        changed_for_.setTo(0, settled);
+        changed.setTo(0, settled);
     }
 
     cv::morphologyEx(changed, changed, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));

@@ -41,7 +41,8 @@ private:
     DetectionSettings settings_;
     cv::Mat active_;      // 255 where motion counts
     double active_px_ = 1;
-    cv::Mat background_;  // CV_32F running average
+    cv::Mat background_;   // CV_32F running average
+    cv::Mat changed_for_;  // CV_8U: analyses in a row each pixel has differed
     int threshold_ = 25;  // grey levels
 };
 

@@ -51,7 +51,7 @@ PersonResult PersonDetector::detect(const cv::Mat& luma, const std::vector<cv::R
         hog_.detectMultiScale(patch, found, weights, 0, cv::Size(8, 8), cv::Size(16, 16), 1.05, 2);
         for (std::size_t k = 0; k < found.size(); ++k) {
             const double weight = k < weights.size() ? weights[k] : 0.0;
-            const double confidence = 1.0 / (1.0 + std::exp(-2.0 * weight));
+            const double confidence = 1.0 / (1.0 + std::exp(-weight));
             if (confidence > best.confidence) {
                 const cv::Rect& f = found[k];
                 best.found = true;

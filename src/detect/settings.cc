@@ -116,6 +116,20 @@ std::string to_json(const DetectionSettings& s) {
         .dump();
 }
 
+namespace {
+std::string settings_key(core::CameraId camera) { return "detection." + std::to_string(camera.value()); }
+}  // namespace
+
+core::Result<DetectionSettings> load_detection_settings(store::Index& index, core::CameraId camera) {
+    HEARTH_ASSIGN_OR_RETURN(auto text, index.setting(settings_key(camera)));
+    return parse_detection_settings(text.value_or(""));
+}
+
+core::Status save_detection_settings(store::Index& index, core::CameraId camera,
+                                     const DetectionSettings& settings) {
+    return index.set_setting(settings_key(camera), to_json(settings));
+}
+
 cv::Mat active_area(const DetectionSettings& settings, cv::Size size) {
     auto fill = [&](cv::Mat& m, const std::vector<Polygon>& polys, int value) {
         std::vector<std::vector<cv::Point>> pts;

@@ -12,7 +12,9 @@
 
 #include <opencv2/core.hpp>
 
+#include "core/ids.h"
 #include "core/result.h"
+#include "store/index.h"
 
 namespace hearth::detect {
 
@@ -40,6 +42,11 @@ inline bool operator==(const Polygon& a, const Polygon& b) { return a.points == 
 
 core::Result<DetectionSettings> parse_detection_settings(std::string_view json);
 std::string to_json(const DetectionSettings& settings);
+
+// Kept in the index's settings as "detection.<camera id>"; defaults when none were saved.
+core::Result<DetectionSettings> load_detection_settings(store::Index& index, core::CameraId camera);
+core::Status save_detection_settings(store::Index& index, core::CameraId camera,
+                                     const DetectionSettings& settings);
 
 // The area motion counts in, at `size`: zones (or all) minus masks; 255 where it counts.
 cv::Mat active_area(const DetectionSettings& settings, cv::Size size);

@@ -204,7 +204,9 @@ void SimScene::draw_person(std::span<std::uint8_t> f, std::int64_t wall_ms) {
     const int W = opt_.width, H = opt_.height;
     const double into = static_cast<double>(wall_ms % opt_.person_period_ms) / kPersonWalkMs;
     const double height = pano_h_ * 0.24;  // panorama pixels, head to feet
-    const double px = view_.x - height * 0.3 + into * (view_.width + height * 0.6);
+    // It steps into view at the script's time (out of a doorway at the left) and walks to
+    // the right edge, so tests can date its entry exactly.
+    const double px = view_.x + height * 0.16 + into * (view_.width - height * 0.32);
     const double feet = pano_h_ * 0.80;
     const double sx = static_cast<double>(W) / view_.width, sy = static_cast<double>(H) / view_.height;
     auto at = [&](double x, double y) {

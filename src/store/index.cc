@@ -181,6 +181,15 @@ const char* const kMigrations[] = {
         PRIMARY KEY (share_id, segment_id)
     ) WITHOUT ROWID;
     )sql",
+    // v7: detection events have an end, a confidence and a snapshot; the snapshot file is
+    // encrypted like a segment, its key sealed to the household (snapshot_key).
+    R"sql(
+    ALTER TABLE events ADD COLUMN end_us INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN confidence REAL NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN snapshot TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN snapshot_key BLOB;
+    CREATE INDEX events_by_camera ON events(camera_id, at_us);
+    )sql",
 };
 
 constexpr const char* kSegmentColumns =
@@ -881,47 +890,105 @@ core::Result<std::int64_t> Index::total_bytes(std::optional<core::CameraId> came
     return v;
 }
 
-core::Status Index::add_event(const Event& e) {
+core::Result<std::int64_t> Index::add_event(const Event& e) {
     std::lock_guard lock(mu_);
     HEARTH_ASSIGN_OR_RETURN(
-        auto s,
-        db_.prepare("INSERT INTO events (camera_id, kind, at_us, detail) VALUES (?, ?, ?, ?)"));
+        auto s, db_.prepare("INSERT INTO events (camera_id, kind, at_us, detail, end_us, confidence) "
+                            "VALUES (?, ?, ?, ?, ?, ?)"));
     if (e.camera.valid()) {
         s.bind(1, e.camera.value());
     } else {
         s.bind_null(1);
     }
-    s.bind(2, e.kind).bind(3, e.at_us).bind(4, e.detail);
+    s.bind(2, e.kind).bind(3, e.at_us).bind(4, e.detail).bind(5, e.end_us).bind_double(6, e.confidence);
+    HEARTH_TRY(s.run());
+    return db_.last_insert_id();
+}
+
+core::Status Index::update_event(std::int64_t id, core::WallMicros end_us, double confidence) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(
+        auto s, db_.prepare("UPDATE events SET end_us = MAX(end_us, ?), confidence = MAX(confidence, ?) "
+                            "WHERE id = ?"));
+    s.bind(1, end_us).bind_double(2, confidence).bind(3, id);
     return s.run();
 }
 
-core::Result<std::vector<Event>> Index::events(std::optional<core::CameraId> camera, int limit) {
+core::Status Index::set_event_snapshot(std::int64_t id, const std::string& path,
+                                       const std::vector<std::uint8_t>& sealed_key) {
     std::lock_guard lock(mu_);
-    HEARTH_ASSIGN_OR_RETURN(
-        auto s, db_.prepare(camera ? "SELECT id, camera_id, kind, at_us, detail FROM events WHERE "
-                                     "camera_id = ? ORDER BY id DESC LIMIT ?"
-                                   : "SELECT id, camera_id, kind, at_us, detail FROM events ORDER "
-                                     "BY id DESC LIMIT ?"));
-    int i = 1;
-    if (camera) {
-        s.bind(i++, camera->value());
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare("UPDATE events SET snapshot = ?, snapshot_key = ? WHERE id = ?"));
+    s.bind(1, path).bind_blob(2, sealed_key).bind(3, id);
+    return s.run();
+}
+
+namespace {
+constexpr const char* kEventColumns =
+    "id, camera_id, kind, at_us, detail, end_us, confidence, snapshot, snapshot_key";
+
+Event read_event(const Statement& s) {
+    Event e;
+    e.id = s.column_int(0);
+    e.camera = core::CameraId(s.column_is_null(1) ? 0 : s.column_int(1));
+    e.kind = s.column_text(2);
+    e.at_us = s.column_int(3);
+    e.detail = s.column_text(4);
+    e.end_us = s.column_int(5);
+    e.confidence = s.column_double(6);
+    e.snapshot = s.column_text(7);
+    const auto key = s.column_blob(8);
+    e.snapshot_key.assign(key.begin(), key.end());
+    return e;
+}
+}  // namespace
+
+core::Result<std::vector<Event>> Index::events(std::optional<core::CameraId> camera, int limit) {
+    EventQuery q;
+    q.camera = camera;
+    q.limit = limit;
+    return events(q);
+}
+
+core::Result<std::vector<Event>> Index::events(const EventQuery& q) {
+    std::lock_guard lock(mu_);
+    std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE at_us >= ? AND at_us < ?";
+    if (q.camera) {
+        sql += " AND camera_id = ?";
     }
-    s.bind(i, std::int64_t{limit});
+    if (!q.kind.empty()) {
+        sql += " AND kind = ?";
+    }
+    sql += " ORDER BY at_us DESC, id DESC LIMIT ?";
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare(sql));
+    s.bind(1, q.from_us).bind(2, q.to_us);
+    int i = 3;
+    if (q.camera) {
+        s.bind(i++, q.camera->value());
+    }
+    if (!q.kind.empty()) {
+        s.bind(i++, q.kind);
+    }
+    s.bind(i, std::int64_t{q.limit});
     std::vector<Event> out;
     for (;;) {
         HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
         if (!row) {
             break;
         }
-        Event e;
-        e.id = s.column_int(0);
-        e.camera = core::CameraId(s.column_is_null(1) ? 0 : s.column_int(1));
-        e.kind = s.column_text(2);
-        e.at_us = s.column_int(3);
-        e.detail = s.column_text(4);
-        out.push_back(std::move(e));
+        out.push_back(read_event(s));
     }
     return out;
+}
+
+core::Result<Event> Index::event(std::int64_t id) {
+    std::lock_guard lock(mu_);
+    HEARTH_ASSIGN_OR_RETURN(auto s, db_.prepare(std::string("SELECT ") + kEventColumns + " FROM events WHERE id = ?"));
+    s.bind(1, id);
+    HEARTH_ASSIGN_OR_RETURN(const bool row, s.step());
+    if (!row) {
+        return core::make_error(core::ErrorCode::kNotFound, "no such event");
+    }
+    return read_event(s);
 }
 
 core::Result<std::optional<std::string>> Index::setting(std::string_view key) {

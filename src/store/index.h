@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -86,9 +87,24 @@ struct PlaybackPiece {
 struct Event {
     std::int64_t id = 0;
     core::CameraId camera;  // invalid for hub-wide events
-    std::string kind;       // "camera.online", "camera.offline", "recording.error", ...
-    core::WallMicros at_us = 0;
+    // "camera.online", "camera.offline", "recording.error", ..., and from detection
+    // "motion", "person", "sound", "camera.tampered".
+    std::string kind;
+    core::WallMicros at_us = 0;   // when it started
     std::string detail;
+    core::WallMicros end_us = 0;  // detection: the last sighting; 0 while it goes on or for instants
+    double confidence = 0;        // detection: 0..1
+    std::string snapshot;         // encrypted picture, relative to the data directory; may be empty
+    std::vector<std::uint8_t> snapshot_key;  // its key sealed to the household
+};
+
+// Events in [from, to) by start, newest first.
+struct EventQuery {
+    std::optional<core::CameraId> camera;
+    std::string kind;  // empty: every kind
+    core::WallMicros from_us = 0;
+    core::WallMicros to_us = INT64_MAX;
+    int limit = 100;
 };
 
 // A named PTZ preset: where to go back to. `token` is the camera's own preset token
@@ -167,8 +183,15 @@ public:
     core::Result<std::int64_t> total_bytes(std::optional<core::CameraId> camera = std::nullopt);
 
     // Events.
-    core::Status add_event(const Event& event);
+    // Returns the new event's id.
+    core::Result<std::int64_t> add_event(const Event& event);
+    // Extends a detection event (the end only grows, the confidence only rises).
+    core::Status update_event(std::int64_t id, core::WallMicros end_us, double confidence);
+    core::Status set_event_snapshot(std::int64_t id, const std::string& path,
+                                    const std::vector<std::uint8_t>& sealed_key);
     core::Result<std::vector<Event>> events(std::optional<core::CameraId> camera, int limit);
+    core::Result<std::vector<Event>> events(const EventQuery& query);
+    core::Result<Event> event(std::int64_t id);  // kNotFound
 
     // PTZ presets, by name (ordered by name). put_preset replaces one of the same name, or
     // adds one when the camera has fewer than `max_presets`. Errors: kResourceExhausted

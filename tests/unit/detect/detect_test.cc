@@ -276,3 +276,21 @@ TEST(EventTrackerTest, StartsOnAgreementEndsAfterQuiet) {
 
 }  // namespace
 }  // namespace hearth::detect
+
+namespace hearth::detect {
+namespace {
+
+// Started while someone was in view: the "ghost" they leave in the first background is
+// absorbed within a few seconds instead of being motion for minutes.
+TEST(MotionTest, GhostFromTheFirstPictureFades) {
+    Scene scene;
+    DetectionSettings s;
+    s.masks = {clock_mask()};
+    MotionDetector d(s);
+    d.analyse(scene.small(46'000));  // the walker mid-way: learned as background
+    motion_times(d, scene, 52'200, 60'000);  // gone; the ghost shows for a while
+    EXPECT_TRUE(motion_times(d, scene, 60'000, 79'000).empty());
+}
+
+}  // namespace
+}  // namespace hearth::detect

@@ -55,7 +55,7 @@ protected:
 };
 
 TEST_F(IndexTest, SchemaIsAtLatestVersionAndReopens) {
-    EXPECT_EQ(index_->schema_version(), 6);
+    EXPECT_EQ(index_->schema_version(), 7);
     index_.reset();
     auto again = Index::open(dir_ / "hearth.db");
     ASSERT_TRUE(again);

@@ -29,6 +29,8 @@ debian_packages=(
   libopencv-dev opencv-data
   # the BIP39 English word list of the recovery words (src/crypto), and a peer for their test
   python3-mnemonic
+  # notifications to home automation: the MQTT client library, and a broker for its tests
+  mosquitto libmosquitto-dev
 )
 
 missing=()

@@ -31,6 +31,8 @@ debian_packages=(
   libavcodec-dev libavutil-dev
   # the BIP39 English word list of the recovery words (src/crypto), and a peer for their test
   python3-mnemonic
+  # notifications to home automation: the MQTT client library, and a broker for its tests
+  mosquitto libmosquitto-dev
 )
 
 missing=()

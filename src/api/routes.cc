@@ -468,6 +468,7 @@ void add_routes(SecureRouter& router, const HubContext& hub) {
                             {"deleted_bytes", report->bytes},
                             {"keys_destroyed", report->segments},
                             {"files_left", report->files_left},
+                            {"deleted_snapshots", report->snapshots},
                             {"summary", report->describe()}};
                    if (report->segments > 0) {
                        out["from"] = core::format_time(report->first_us);

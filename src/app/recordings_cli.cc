@@ -297,6 +297,8 @@ int run_factory_reset(const RecordingCommands& c, const core::Config& config) {
     }
     std::error_code ec;
     const auto recordings = std::filesystem::remove_all(dir / "recordings", ec);
+    std::error_code snap_ec;
+    std::filesystem::remove_all(dir / "snapshots", snap_ec);  // event pictures: their keys went with the database
     std::printf("factory reset: %d key files and the database (accounts, household key, "
                 "recording keys) overwritten and removed, %llu recording files and folders "
                 "deleted. The next start makes new keys and a new setup code.\n",

@@ -425,15 +425,23 @@ std::string ShredReport::describe() const {
     char size[32];
     std::snprintf(size, sizeof size, "%.1f MB", static_cast<double>(bytes) / 1e6);
     return std::to_string(segments) + (segments == 1 ? " file, " : " files, ") + size + ", " +
-           core::format_time(first_us) + " to " + core::format_time(last_us);
+           core::format_time(first_us) + " to " + core::format_time(last_us) +
+           (snapshots > 0 ? ", " + std::to_string(snapshots) + " event pictures" : "");
 }
 
 core::Result<ShredReport> shred_recordings(store::Index& index,
                                            const std::filesystem::path& data_dir,
                                            std::optional<core::CameraId> camera,
                                            core::WallMicros from_us, core::WallMicros to_us) {
-    HEARTH_ASSIGN_OR_RETURN(auto gone, index.shred_segments(camera, from_us, to_us));
+    std::vector<std::string> snapshots;
+    HEARTH_ASSIGN_OR_RETURN(auto gone, index.shred_segments(camera, from_us, to_us, &snapshots));
     ShredReport report;
+    for (const auto& rel : snapshots) {
+        std::error_code ec;
+        if (rel.find("..") == std::string::npos && std::filesystem::remove(data_dir / rel, ec)) {
+            ++report.snapshots;
+        }
+    }
     for (const auto& seg : gone) {
         report.first_us = report.segments == 0 ? seg.start_us : std::min(report.first_us, seg.start_us);
         report.last_us = std::max(report.last_us, seg.end_us);

@@ -123,6 +123,7 @@ private:
 // What shred_recordings() destroyed.
 struct ShredReport {
     std::int64_t segments = 0;
+    std::int64_t snapshots = 0;  // event pictures destroyed with them
     std::int64_t bytes = 0;
     core::WallMicros first_us = 0;  // the destroyed recordings span [first, last)
     core::WallMicros last_us = 0;

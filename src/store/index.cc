@@ -839,7 +839,8 @@ core::Status Index::delete_segment(core::SegmentId segment) {
 
 core::Result<std::vector<Segment>> Index::shred_segments(std::optional<core::CameraId> camera,
                                                          core::WallMicros from_us,
-                                                         core::WallMicros to_us) {
+                                                         core::WallMicros to_us,
+                                                         std::vector<std::string>* snapshots) {
     std::vector<Segment> gone;
     {
         std::lock_guard lock(mu_);
@@ -858,6 +859,27 @@ core::Result<std::vector<Segment>> Index::shred_segments(std::optional<core::Cam
             HEARTH_TRY(del.run());
             del.reset();
         }
+        // The pictures of events in the range go with it; the events (that something
+        // happened) stay.
+        HEARTH_ASSIGN_OR_RETURN(
+            auto snaps, db_.prepare("SELECT snapshot FROM events WHERE snapshot != '' AND "
+                                    "(?1 = 0 OR camera_id = ?1) AND at_us >= ?2 AND at_us < ?3"));
+        snaps.bind(1, camera ? camera->value() : std::int64_t{0}).bind(2, from_us).bind(3, to_us);
+        for (;;) {
+            HEARTH_ASSIGN_OR_RETURN(const bool row, snaps.step());
+            if (!row) {
+                break;
+            }
+            if (snapshots != nullptr) {
+                snapshots->push_back(snaps.column_text(0));
+            }
+        }
+        snaps.reset();
+        HEARTH_ASSIGN_OR_RETURN(
+            auto clear, db_.prepare("UPDATE events SET snapshot = '', snapshot_key = NULL WHERE snapshot != '' AND "
+                                    "(?1 = 0 OR camera_id = ?1) AND at_us >= ?2 AND at_us < ?3"));
+        clear.bind(1, camera ? camera->value() : std::int64_t{0}).bind(2, from_us).bind(3, to_us);
+        HEARTH_TRY(clear.run());
         HEARTH_TRY(tx.commit());
         // secure_delete zeroed the freed pages; the WAL must not keep the keys either.
         HEARTH_TRY(db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"));

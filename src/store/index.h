@@ -175,9 +175,12 @@ public:
     // [from, to), with its sealed key, in one transaction, and truncates the WAL so no copy
     // of a key survives in the database; the caller deletes the files after. Whole files go:
     // the returned segments say exactly which times were destroyed.
+    // Event snapshots in the range are shredded the same way (their paths are added to
+    // `snapshots` for the caller to delete); the events themselves stay.
     core::Result<std::vector<Segment>> shred_segments(std::optional<core::CameraId> camera,
                                                       core::WallMicros from_us,
-                                                      core::WallMicros to_us);
+                                                      core::WallMicros to_us,
+                                                      std::vector<std::string>* snapshots = nullptr);
     core::Status pin(core::CameraId camera, core::WallMicros from_us, core::WallMicros to_us,
                      core::WallMicros until_us);
     core::Result<std::int64_t> total_bytes(std::optional<core::CameraId> camera = std::nullopt);

@@ -42,17 +42,18 @@ TEST(CameraDetectorTest, DecodesAtTheAnalysisRateAndReportsMotionWithASnapshot) 
     core::SystemClock clock;
     Recorded rec;
     const auto t0 = clock.now_us();
-    CameraDetector detector(DetectionSettings{}, clock, [&](const DetectedEvent& e) {
+    auto detector = std::make_unique<CameraDetector>(DetectionSettings{}, clock, [&](const DetectedEvent& e) {
         std::lock_guard lock(rec.mu);
         rec.events.push_back(e);
     });
-    run_camera(detector, R"({"width":640,"height":360,"fps":15,"traffic":false,"bframes":2,"audio":true})", 4500ms);
-    const auto& st = detector.stats();
+    run_camera(*detector, R"({"width":640,"height":360,"fps":15,"traffic":false,"bframes":2,"audio":true})", 4500ms);
+    const auto& st = detector->stats();
     EXPECT_GT(st.skipped_nonref.load(), 10u);  // B-frames between analyses are not decoded
     EXPECT_LT(st.decoded.load(), 50u);         // of about 65 frames
     EXPECT_GE(st.analysed.load(), 12u);        // about 5 a second
     EXPECT_LE(st.analysed.load(), 26u);
     EXPECT_EQ(st.errors.load(), 0u);
+    detector.reset();  // works through its queue, then closes what is open
     auto motion = rec.of("motion");
     ASSERT_FALSE(motion.empty());
     EXPECT_EQ(motion.front().phase, Phase::kStarted);

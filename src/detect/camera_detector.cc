@@ -193,7 +193,9 @@ void CameraDetector::handle(Item& item) {
     // Scheduled on decode times, which only grow (presentation times jump back at B-frames).
     const bool due = !analysed_any_ || s.dts_us - last_analysed_dts_us_ >= interval_us * 9 / 10 ||
                      s.dts_us < last_analysed_dts_us_ - 1'000'000;
-    if (!due && is_droppable(s, tracks_[static_cast<std::size_t>(video_track_)].codec)) {
+    // A frame nothing refers to is never decoded, even when an analysis is due: behind the
+    // decoder's reordering it would yield no picture of its own; the next reference does.
+    if (is_droppable(s, tracks_[static_cast<std::size_t>(video_track_)].codec)) {
         stats_.skipped_nonref++;
         return;
     }

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
-#include <iterator>
 
 #include "crypto/chunk_cipher.h"
 #include "crypto/key_file.h"
@@ -121,13 +120,18 @@ core::Result<std::vector<std::uint8_t>> EventLog::read_snapshot(const std::files
     if (event.snapshot.empty() || event.snapshot_key.empty() || event.snapshot.find("..") != std::string::npos) {
         return core::make_error(core::ErrorCode::kNotFound, "this event has no picture");
     }
-    std::ifstream in(data_dir / event.snapshot, std::ios::binary);
-    if (!in) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(data_dir / event.snapshot, ec);
+    if (ec) {
         return core::make_error(core::ErrorCode::kNotFound, "this event's picture is gone");
     }
-    std::vector<std::uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (file.size() > kMaxSnapshotBytes + 4096) {
+    if (size > crypto::encrypted_chunk_size(kMaxSnapshotBytes)) {  // checked before reading it
         return core::make_error(core::ErrorCode::kDataLoss, "this event's picture file is too large");
+    }
+    std::ifstream in(data_dir / event.snapshot, std::ios::binary);
+    std::vector<std::uint8_t> file(size);
+    if (!in.read(reinterpret_cast<char*>(file.data()), static_cast<std::streamsize>(size))) {
+        return core::make_error(core::ErrorCode::kNotFound, "this event's picture could not be read");
     }
     if (!opener) {
         return core::make_error(core::ErrorCode::kFailedPrecondition, "the household key is not available");

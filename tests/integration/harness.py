@@ -304,6 +304,14 @@ class WebSocket:
             raise AssertionError(f"expected a text message, got {kind}: {payload[:80]!r}")
         return json.loads(payload)
 
+    def recv_json_except(self, *skipped_types):
+        """The next JSON message whose "type" is not one of `skipped_types` (the app's live
+        channel interleaves detection events with presence)."""
+        while True:
+            m = self.recv_json()
+            if not (isinstance(m, dict) and m.get("type") in skipped_types):
+                return m
+
     def recv(self):
         """(kind, payload): kind is "text", "binary" or "close"."""
         message, kind = b"", None
